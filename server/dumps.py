@@ -1,0 +1,5 @@
+"""Blueprint: dumps (placeholder, filled by its owner)."""
+
+from flask import Blueprint
+
+bp = Blueprint("dumps", __name__)
