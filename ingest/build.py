@@ -1,0 +1,209 @@
+"""`vlkg build`: sources -> named graphs -> SHACL -> store and dumps, written aside and swapped in atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad, Store, Triple
+
+from vlkg import __version__
+from vlkg.ingest.dumps import plan_dumps, sorted_quads, write_dumps
+from vlkg.ingest.meta import build_meta, load_dataset_config
+from vlkg.ingest.model import BuildError, GraphBuild
+from vlkg.layout import Layout
+from vlkg.namespaces import GRAPH_META, GRAPH_ONTOLOGY
+
+T = TypeVar("T")
+KEEP_RELEASES = 3  # a running server may still read an older release; keep a few
+
+
+class Progress:
+    """Step-by-step progress on stderr, with the time each step took."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.perf_counter()
+
+    def step(self, label: str, fn: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        if self.enabled:
+            print(f"  {label} …", end="", file=sys.stderr, flush=True)
+        result = fn()
+        if self.enabled:
+            print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        return result
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
+    """Run every ingest step: ontology, both registry editions, every article, curated links."""
+    from vlkg.ingest.articles import build_articles
+    from vlkg.ingest.links import build_links
+    from vlkg.ingest.ontology import build_ontology
+    from vlkg.ingest.registry import build_registry
+
+    ontology = progress.step("ontology", build_ontology)
+    registry = progress.step("registry (vietnamadminunits, both eras)", build_registry)
+    articles = progress.step("articles", lambda: build_articles(data_dir, registry.registry))
+    links = progress.step("curated links", lambda: build_links(data_dir))
+    return [ontology, registry.legacy, registry.new, *articles, *links]
+
+
+def check_no_duplicate_graphs(graphs: list[GraphBuild]) -> None:
+    seen: set[str] = set()
+    for g in graphs:
+        if g.graph.value in seen:
+            raise BuildError(f"two sources write the same named graph {g.graph.value}")
+        seen.add(g.graph.value)
+
+
+def run_build(out: Path, data_dir: Path, progress: bool = True) -> dict[str, Any]:
+    """Build everything into a fresh release under `out` and switch `out/current` to it; return the manifest.
+
+    A failure at any step leaves the previous release, `out/store` and `out/dumps` untouched.
+    """
+    p = Progress(progress)
+    if progress:
+        print(f"vlkg build → {out}", file=sys.stderr)
+    cfg = p.step("dataset description", lambda: load_dataset_config(data_dir))
+    graphs = collect_graphs(data_dir, p)
+    check_no_duplicate_graphs(graphs)
+    content = {g.graph: g.triples for g in graphs}
+    p.step("SHACL validation", lambda: _validate(graphs))
+
+    plan = plan_dumps([*content, GRAPH_META])
+    meta = _meta_graph(cfg, graphs, plan, content)
+    all_graphs = {**content, meta.graph: meta.triples}
+
+    out.mkdir(parents=True, exist_ok=True)
+    layout = Layout(out)
+    layout.releases.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=layout.releases))
+    try:
+        dumps = p.step("dumps", lambda: write_dumps(all_graphs, staging / "dumps"))
+        p.step("store", lambda: _write_store(all_graphs, staging / "store"))
+        _copy_queries(staging / "queries")
+        manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+        release = layout.releases / f"{manifest['built_at'].replace(':', '')}-{manifest['build_id'][:12]}"
+        staging.rename(release)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _switch(out, release)
+    _prune(layout, keep=release)
+    if progress:
+        _print_summary(manifest, [*graphs, meta], p.elapsed)
+    return manifest
+
+
+def _validate(graphs: list[GraphBuild]) -> None:
+    from vlkg.ingest.shacl import validate_triples
+
+    data = [t for g in graphs if g.graph != GRAPH_ONTOLOGY for t in g.triples]
+    ontology = [t for g in graphs if g.graph == GRAPH_ONTOLOGY for t in g.triples]
+    conforms, report, _ = validate_triples(data, ontology)
+    if not conforms:
+        raise BuildError("the data violates the SHACL shapes in ontology/shapes.ttl.\n" + report)
+
+
+def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: dict) -> GraphBuild:
+    """The meta graph counts itself; its size does not depend on the numbers it holds, so two passes settle it."""
+    meta = build_meta(cfg, graphs, plan, 0, 0)
+    for _ in range(2):
+        everything = {**content, meta.graph: meta.triples}
+        quads = sorted_quads(everything)
+        union = len({Triple(q.subject, q.predicate, q.object) for q in quads})
+        meta = build_meta(cfg, graphs, plan, len(quads), union)
+    return meta
+
+
+def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> None:
+    store = Store(str(path))
+    store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for g, ts in graphs.items() for t in ts)
+    store.flush()
+    store.optimize()
+    del store  # closes RocksDB before the directory is renamed
+
+
+def _copy_queries(dest: Path) -> None:
+    """The example catalogue travels with the build, so the server shows the queries that match its data."""
+    dest.mkdir()
+    folder = Path(str(resources.files("vlkg.queries")))
+    for rq in sorted(folder.glob("*.rq")):
+        shutil.copyfile(rq, dest / rq.name)
+
+
+def _manifest(cfg: dict[str, Any], graphs: list[GraphBuild], dumps, elapsed: float) -> dict[str, Any]:
+    import hashlib
+
+    build_id = hashlib.sha256("".join(d.sha256 for d in dumps).encode()).hexdigest()[:32]
+    return {
+        "build_id": build_id,
+        "dataset_version": str(cfg["version"]),
+        "issued": str(cfg["issued"]),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "build_seconds": round(elapsed, 2),
+        "vlkg_version": __version__,
+        "pyoxigraph_version": pyoxigraph.__version__,
+        "graphs": {g.graph.value: {"triples": len(set(g.triples)), "title_en": g.title_en, "title_vi": g.title_vi,
+                                   "source": g.source, "stats": g.stats, "warnings": g.warnings}
+                   for g in sorted(graphs, key=lambda g: g.graph.value)},
+        "dumps": [d.to_json() for d in dumps],
+    }
+
+
+def _switch(out: Path, release: Path) -> None:
+    """Point out/current at the new release with one atomic rename; out/store and out/dumps follow it."""
+    tmp_link = out / f".current-{os.getpid()}"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(Path("releases") / release.name)
+    os.replace(tmp_link, out / "current")
+    for name in ("store", "dumps"):
+        link = out / name
+        if link.is_symlink() and os.readlink(link) == f"current/{name}":
+            continue
+        if link.exists() and not link.is_symlink():
+            raise BuildError(f"{link} exists and is not a link made by `vlkg build`; move it away and build again.")
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path("current") / name)
+
+
+def _prune(layout: Layout, keep: Path) -> None:
+    releases = sorted((r for r in layout.releases.iterdir() if r.is_dir() and not r.name.startswith(".")),
+                      key=lambda r: r.name)
+    for old in releases[:-KEEP_RELEASES]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _print_summary(manifest: dict[str, Any], graphs: list[GraphBuild], elapsed: float) -> None:
+    err = sys.stderr
+    print("\nTriples per named graph:", file=err)
+    for iri, info in manifest["graphs"].items():
+        print(f"  {info['triples']:>9,}  {iri}", file=err)
+    total = next(d["triples"] for d in manifest["dumps"] if d["scope"] == "dataset")
+    print(f"  {total:>9,}  (all graphs)", file=err)
+    size = sum(d["bytes"] for d in manifest["dumps"])
+    print(f"\nDumps: {len(manifest['dumps'])} files, {size / 1e6:.1f} MB gzipped", file=err)
+    warnings = [(g.graph.value, w) for g in graphs for w in g.warnings]
+    if warnings:
+        print(f"\nWarnings ({len(warnings)}):", file=err)
+        for graph, w in warnings:
+            print(f"  [{graph.rsplit('/', 1)[-1]}] {w}", file=err)
+    print(f"\nBuild {manifest['build_id'][:12]} done in {elapsed:.1f} s.", file=err)

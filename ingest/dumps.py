@@ -1,0 +1,101 @@
+"""Deterministic, gzip-compressed dumps: same quads in, byte-identical files out."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
+
+from vlkg.namespaces import GRAPH, PREFIXES
+
+DUMP_NAME = "vlkg"
+# scope -> formats. "dataset": all graphs, graph names kept; "union": all graphs merged into one;
+# "graph": one file per named graph.
+FORMATS: dict[str, tuple[tuple[RdfFormat, str], ...]] = {
+    "dataset": ((RdfFormat.N_QUADS, "nq"), (RdfFormat.TRIG, "trig"), (RdfFormat.JSON_LD, "jsonld")),
+    "union": ((RdfFormat.TURTLE, "ttl"), (RdfFormat.N_TRIPLES, "nt")),
+    "graph": ((RdfFormat.TURTLE, "ttl"), (RdfFormat.N_TRIPLES, "nt")),
+}
+
+
+@dataclass(frozen=True)
+class PlannedDump:
+    """A dump file to write: known before writing, so the dataset description can list it."""
+
+    file: str
+    format: str
+    media_type: str
+    scope: str
+    graph: str | None  # the named graph for scope "graph", else None
+
+
+@dataclass(frozen=True)
+class DumpFile(PlannedDump):
+    """A written dump, as listed in the manifest, SHA256SUMS and /dumps/."""
+
+    triples: int
+    bytes: int
+    sha256: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def graph_file_stem(graph: NamedNode | str) -> str:
+    """'https://…/graph/ref/dvhc-2025' -> 'graph-ref-dvhc-2025'."""
+    value = graph.value if isinstance(graph, NamedNode) else graph
+    return "graph-" + value.removeprefix(GRAPH).replace("/", "-")
+
+
+def plan_dumps(graphs: list[NamedNode]) -> list[PlannedDump]:
+    """Every dump file a build writes for these graphs, in a stable order."""
+    plan = [PlannedDump(f"{DUMP_NAME}.{ext}.gz", fmt.name, fmt.media_type, "dataset", None)
+            for fmt, ext in FORMATS["dataset"]]
+    plan += [PlannedDump(f"{DUMP_NAME}-union.{ext}.gz", fmt.name, fmt.media_type, "union", None)
+             for fmt, ext in FORMATS["union"]]
+    for g in sorted(graphs, key=lambda g: g.value):
+        plan += [PlannedDump(f"{graph_file_stem(g)}.{ext}.gz", fmt.name, fmt.media_type, "graph", g.value)
+                 for fmt, ext in FORMATS["graph"]]
+    return plan
+
+
+def _key(*terms) -> tuple[str, ...]:
+    return tuple(str(t) for t in terms)
+
+
+def sorted_quads(graphs: dict[NamedNode, list[Triple]]) -> list[Quad]:
+    """All quads ordered by their N-Quads text, so serialisers see the same sequence every build."""
+    quads = {Quad(t.subject, t.predicate, t.object, g) for g, ts in graphs.items() for t in ts}
+    return sorted(quads, key=lambda q: _key(q.graph_name, q.subject, q.predicate, q.object))
+
+
+def sorted_triples(triples) -> list[Triple]:
+    """Distinct triples in N-Triples text order."""
+    return sorted(set(triples), key=lambda t: _key(t.subject, t.predicate, t.object))
+
+
+def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
+    # mtime=0 and no file name in the header: the gzip bytes then depend on the content only.
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+        gz.write(data)
+    blob = path.read_bytes()
+    return len(blob), hashlib.sha256(blob).hexdigest()
+
+
+def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path) -> list[DumpFile]:
+    """Write every planned dump of `graphs` into `out`, plus SHA256SUMS; return what was written."""
+    out.mkdir(parents=True, exist_ok=True)
+    quads = sorted_quads(graphs)
+    union = sorted_triples(Triple(q.subject, q.predicate, q.object) for q in quads)
+    by_graph = {g.value: sorted_triples(ts) for g, ts in graphs.items()}
+    formats = {fmt.name: fmt for scoped in FORMATS.values() for fmt, _ in scoped}
+    written: list[DumpFile] = []
+    for plan in plan_dumps(list(graphs)):
+        data = quads if plan.scope == "dataset" else union if plan.scope == "union" else by_graph[plan.graph]
+        size, digest = _write_gz(out / plan.file, serialize(data, format=formats[plan.format], prefixes=PREFIXES))
+        written.append(DumpFile(**asdict(plan), triples=len(data), bytes=size, sha256=digest))
+    (out / "SHA256SUMS").write_text("".join(f"{d.sha256}  {d.file}\n" for d in written), encoding="utf-8")
+    return written

@@ -1,0 +1,73 @@
+"""Unit types of the Vietnamese register and how full names split into level word + short name."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from vlkg.text import fold_key
+
+LEVELS = ("province", "district", "commune")
+
+
+@dataclass(frozen=True)
+class UnitType:
+    """One kind of administrative unit: `kg:type-{slug}`, written `word` at the start of a full name."""
+
+    slug: str
+    word: str  # the level word as it opens a full name: "Xã", "Thành phố"
+    level: str  # province | district | commune
+    en: str  # English designation: "Commune", "City"
+    extra_class: str | None = None  # kg:Ward / kg:Township / kg:SpecialZone beside the level class
+
+
+UNIT_TYPES: tuple[UnitType, ...] = (
+    UnitType("tinh", "Tỉnh", "province", "Province"),
+    UnitType("thanh-pho-tw", "Thành phố", "province", "City"),
+    UnitType("huyen", "Huyện", "district", "District"),
+    UnitType("quan", "Quận", "district", "District"),
+    UnitType("thi-xa", "Thị xã", "district", "Town"),
+    UnitType("thanh-pho", "Thành phố", "district", "City"),
+    UnitType("xa", "Xã", "commune", "Commune"),
+    UnitType("phuong", "Phường", "commune", "Ward", "Ward"),
+    UnitType("thi-tran", "Thị trấn", "commune", "Township", "Township"),
+    UnitType("dac-khu", "Đặc khu", "commune", "Special Zone", "SpecialZone"),
+)
+
+LEVEL_CLASS = {"province": "Province", "district": "District", "commune": "Commune"}
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """A full name split into its type and short name, with the level word spelt the standard way."""
+
+    unit_type: UnitType
+    full: str  # "Thành phố Bắc Kạn" even when the source wrote "Thành Phố Bắc Kạn"
+    short: str  # "Bắc Kạn"; a bare number keeps its level word: "Phường 1"
+
+    @property
+    def english(self) -> str:
+        """'Minh Tân Commune', 'Hà Nội City'; numbered units read 'Ward 1', 'District 1'."""
+        rest = self.full[len(self.unit_type.word) + 1:]
+        return f"{self.unit_type.en} {rest}" if rest.isdigit() else f"{rest} {self.unit_type.en}"
+
+
+def type_by_word(word: str, level: str) -> UnitType | None:
+    """The unit type a level word names at one level ('Thành phố' is a province or a district)."""
+    key = fold_key(word)
+    return next((t for t in UNIT_TYPES if t.level == level and fold_key(t.word) == key), None)
+
+
+def parse_full_name(full: str, level: str) -> ParsedName | None:
+    """Split 'Xã Minh Tân' into (xa, 'Xã Minh Tân', 'Minh Tân'); None when no level word opens it."""
+    text = " ".join(unicodedata.normalize("NFC", full).split())
+    # Longest word first so 'Thị trấn' is never read as a shorter word.
+    for unit_type in sorted((t for t in UNIT_TYPES if t.level == level), key=lambda t: -len(t.word)):
+        n = len(unit_type.word)
+        if fold_key(text[:n]) == fold_key(unit_type.word) and text[n:n + 1] == " ":
+            rest = text[n + 1:].strip()
+            if not rest:
+                return None
+            canonical = f"{unit_type.word} {rest}"
+            return ParsedName(unit_type, canonical, canonical if rest.isdigit() else rest)
+    return None

@@ -1,0 +1,105 @@
+"""Every example query runs on the real build and gives the agreed answer (the catalogue is a contract)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, QuerySolutions
+
+QUERIES = Path(str(resources.files("vlkg.queries")))
+ID = "https://vinhloc-kg.example/id/"
+
+
+def run(store, name: str) -> list[dict[str, str]]:
+    result = store.query((QUERIES / name).read_text(encoding="utf-8"), use_default_graph_as_union=True)
+    assert isinstance(result, QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
+
+
+def test_every_query_has_bilingual_header():
+    for rq in sorted(QUERIES.glob("*.rq")):
+        head = [line for line in rq.read_text(encoding="utf-8").splitlines() if line.startswith("# ")]
+        keys = {line[2:].split(":", 1)[0] for line in head}
+        assert {"title@vi", "title@en", "description@vi", "description@en"} <= keys, rq.name
+
+
+def test_targets_2022(built_store):
+    rows = run(built_store, "targets-2022.rq")
+    assert len(rows) == 11
+    by_label = {r["indicatorLabel"]: r for r in rows}
+    income = by_label["thu nhập bình quân đầu người"]
+    assert (income["comparator"], Decimal(income["value"]), income["unit"]) == (">=", Decimal("55.9"), "triệu đồng")
+    poverty = by_label["tỷ lệ hộ nghèo"]
+    assert (poverty["comparator"], Decimal(poverty["value"]), poverty["unit"]) == (">=", Decimal("0.5"), "%")
+    assert Decimal(by_label["tỷ lệ lao động qua đào tạo"]["value"]) == Decimal("73.5")
+    assert by_label["thôn đạt nông thôn mới kiểu mẫu"]["unit"] == "thôn"
+
+
+def test_targets_2022_values_are_numeric(built_store):
+    query = (QUERIES / "targets-2022.rq").read_text(encoding="utf-8")
+    for solution in built_store.query(query, use_default_graph_as_union=True):
+        value = solution["value"]
+        assert isinstance(value, Literal)
+        assert value.datatype.value == "http://www.w3.org/2001/XMLSchema#decimal"
+
+
+def test_officials(built_store):
+    rows = run(built_store, "officials.rq")
+    got = {(r["name"], r["postLabel"], r["date"]) for r in rows}
+    assert ("Lê Văn Tiến", "Chủ tịch UBND huyện Vĩnh Lộc", "2021-12-22") in got
+    assert ("Lữ Minh Thư", "Bí thư Huyện ủy Vĩnh Lộc", "2021-12-22") in got
+    assert len(rows) == 2
+
+
+def test_code_history(built_store):
+    rows = run(built_store, "code-history.rq")
+    assert [(r["unit"], r["label"], r["validFrom"], r["validThrough"]) for r in rows] == [
+        (ID + "au/15382/base", "Xã Minh Tân", None, "2025-06-30"),
+        (ID + "au/15382/2025-07-01", "Xã Biện Thượng", "2025-07-01", None),
+    ]
+
+
+def test_vinh_loc_reform(built_store):
+    rows = run(built_store, "vinh-loc-reform.rq")
+    assert {r["oldCode"] for r in rows} >= {"15349", "15379", "15382", "15388", "15391"}
+    became = {r["oldLabel"]: (r["newLabel"], r["newCode"]) for r in rows}
+    for old in ("Xã Vĩnh Hùng", "Xã Minh Tân", "Xã Vĩnh Thịnh", "Xã Vĩnh An"):
+        assert became[old] == ("Xã Biện Thượng", "15382")
+    # every legacy unit of the district has a 2025 successor
+    assert len({r["oldCode"] for r in rows}) == 13
+
+
+def test_new_rural_targets(built_store):
+    rows = run(built_store, "new-rural-targets.rq")
+    got = {(r["communeLabel"], r["levelLabel"], r["year"], r["successorCode"]) for r in rows}
+    assert got == {
+        ("Xã Vĩnh Hùng", "nông thôn mới nâng cao", "2022", "15382"),
+        ("Xã Minh Tân", "nông thôn mới kiểu mẫu", "2022", "15382"),
+    }
+    assert {r["commune"] for r in rows} == {ID + "au/15379/base", ID + "au/15382/base"}
+
+
+def test_fact_provenance(built_store):
+    rows = run(built_store, "fact-provenance.rq")
+    assert len(rows) == 11
+    text = (Path(__file__).resolve().parent.parent / "data/sources/000_e1149b89a4266354.txt").read_text("utf-8")
+    for r in rows:
+        assert text[int(r["start"]):int(r["end"])] == r["quote"]
+        assert r["source"] == ID + "src/000_e1149b89a4266354"
+    income = next(r for r in rows if r["indicatorLabel"] == "thu nhập bình quân đầu người")
+    assert (income["start"], income["end"]) == ("2206", "2262")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in QUERIES.glob("*.rq")))
+def test_query_runs_via_cli(built, name):
+    from click.testing import CliRunner
+
+    from vlkg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "--store", str(built), "--file", str(QUERIES / name)])
+    assert result.exit_code == 0, result.output
+    assert "row" in result.output.splitlines()[-1]
