@@ -10,23 +10,42 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from pathlib import Path
-from typing import Any, Protocol
 
 from pyoxigraph import Literal, NamedNode
-
 from vlkg.ingest.facts import FactFile, Figure, Quote, UnitRef, load_facts
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
+from vlkg.ingest.registry_names import UNIT_TYPES
+from vlkg.ingest.resolve import Registry, UnitRecord
 from vlkg.ingest.sources import Source, load_source
 from vlkg.ingest.vocabulary import Vocabulary, vocabulary
+
 from vlkg.namespaces import (
-    ID, IDNS, KG, OA, ODRL, OPENGOV, ORG, PROV, QB, RDF, RDFS, SCHEMA, SDMX_DIM, SDMX_MEASURE, SKOS, XSD, YEAR,
-    FOAF, article_graph,
+    FOAF,
+    ID,
+    IDNS,
+    KG,
+    OA,
+    ODRL,
+    OPENGOV,
+    ORG,
+    PROV,
+    QB,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SDMX_DIM,
+    SDMX_MEASURE,
+    SKOS,
+    XSD,
+    YEAR,
+    article_graph,
 )
 from vlkg.text import slug
 
 CONTEXT = 32  # code points of prefix/suffix kept in a TextQuoteSelector
 
-COMPARATOR_IRIS = {"=": ODRL.eq, ">": ODRL.gt, ">=": ODRL.gteq, "<": ODRL.lt, "<=": ODRL.lteq, "range": KG.range}
+COMPARATOR_IRIS = {"=": ODRL.eq, ">": ODRL.gt, ">=": ODRL.gteq, "<": ODRL.lt, "<=": ODRL.lteq,
+                   "range": KG.range}
 COMPARATOR_SIGNS = {"=": "", ">": "> ", ">=": "≥ ", "<": "< ", "<=": "≤ ", "range": ""}
 CHANGE_WORDS = {"increase": ("tăng ", "increase of "), "decrease": ("giảm ", "decrease of "),
                 "exceed": ("vượt ", "exceeding by ")}
@@ -36,12 +55,14 @@ KINDS = {
     "result": (KG.Result, KG.Reported, "result", IDNS["dataset/results"], "Kết quả", "Result"),
     "estimate": (KG.Result, KG.Estimated, "result", IDNS["dataset/results"], "Ước đạt", "Estimate"),
 }
-# body key -> (org:classification, vi name, en name, level of the unit it governs or None for any)
+# body key -> (org:classification, vi name, vi name in post titles, en name, level governed or None for any)
 BODIES = {
-    "huyen-uy": ("PartyCommittee", "Huyện ủy {short}", "{short} District Party Committee", "district"),
-    "tinh-uy": ("PartyCommittee", "Tỉnh ủy {short}", "{short} Provincial Party Committee", "province"),
-    "ubnd": ("PeoplesCommittee", "Ủy ban nhân dân {name}", "People's Committee of {en}", None),
-    "hdnd": ("PeoplesCouncil", "Hội đồng nhân dân {name}", "People's Council of {en}", None),
+    "huyen-uy": ("PartyCommittee", "Huyện ủy {short}", "Huyện ủy {short}", "{short} District Party Committee",
+                 "district"),
+    "tinh-uy": ("PartyCommittee", "Tỉnh ủy {short}", "Tỉnh ủy {short}", "{short} Provincial Party Committee",
+                "province"),
+    "ubnd": ("PeoplesCommittee", "Ủy ban nhân dân {name}", "UBND {name}", "People's Committee of {en}", None),
+    "hdnd": ("PeoplesCouncil", "Hội đồng nhân dân {name}", "HĐND {name}", "People's Council of {en}", None),
 }
 # role key -> (post IRI segment, vi, en)
 ROLES = {
@@ -52,13 +73,7 @@ ROLES = {
 }
 SCHOOL_TYPES = {"kindergarten": SCHEMA.Preschool, "primary_school": SCHEMA.ElementarySchool,
                 "lower_secondary_school": SCHEMA.MiddleSchool, "upper_secondary_school": SCHEMA.HighSchool}
-LEVEL_EN = {"province": "Province", "district": "District", "commune": "Commune"}
-
-
-class Registry(Protocol):
-    """What ingest/resolve.py provides: a unit name -> the unit version valid on a date."""
-
-    def resolve(self, name: str, *, on: Any, level: str | None = None, parent: str | None = None) -> Any: ...
+UNIT_TYPE_EN = {t.slug: t.en for t in UNIT_TYPES}
 
 
 def build_articles(data_dir: Path, registry: Registry) -> list[GraphBuild]:
@@ -95,7 +110,7 @@ class _ArticleBuilder:
                              f"data/sources/{source.id}.txt + data/facts/{facts.path.name} (reviewed)")
         self.article = IDNS[f"src/{source.id}"]
         self.quotes: dict[tuple[int, int], NamedNode] = {}
-        self.resolved: dict[UnitRef, Any] = {}
+        self.resolved: dict[UnitRef, UnitRecord] = {}
         self.minted: dict[str, str] = {}  # observation IRI -> the fact that minted it
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -107,16 +122,15 @@ class _ArticleBuilder:
         self.gb.add(node, RDFS.label, lit(en, "en"))
 
     def term(self, iri: NamedNode, what: str, where: str) -> NamedNode:
-        """A vocabulary term the ontology must define; the message lists the ones it does define."""
+        """A vocabulary term the ontology must define; the message lists the defined ones of that family."""
         if not self.vocab.has(iri):
-            stem = iri.value.rsplit("-", 1)[0] if "-" in iri.value.rsplit("/", 1)[-1] else iri.value
-            known = sorted(t for t in self.vocab.defined if t.startswith(stem.rsplit("/", 1)[0] + "/")
-                           and t.startswith(stem))
+            family = _family(iri)
+            known = sorted(t for t in self.vocab.defined if family and t.startswith(family))
             raise self.fail(where, f"unknown {what} <{iri.value}>: not defined in ontology/*.ttl"
                             + (f" (defined: {', '.join(known)})" if known else ""))
         return iri
 
-    def unit(self, ref: UnitRef, where: str) -> Any:
+    def unit(self, ref: UnitRef, where: str) -> UnitRecord:
         """Resolve a unit name to the version valid on the meeting date (ResolutionError says why not)."""
         if ref not in self.resolved:
             try:
@@ -165,7 +179,8 @@ class _ArticleBuilder:
         span = f"{q.start}–{q.end}"
         self.gb.add_all(node, [(RDF.type, OA.SpecificResource), (OA.hasSource, self.article),
                                (OA.hasSelector, by_quote), (OA.hasSelector, by_position)])
-        self.labels(node, f"Trích dẫn {span} trong bài {self.source.id}", f"Quote {span} of article {self.source.id}")
+        self.labels(node, f"Trích dẫn {span} trong bài {self.source.id}",
+                    f"Quote {span} of article {self.source.id}")
         prefix, suffix = text[max(0, q.start - CONTEXT):q.start], text[q.end:q.end + CONTEXT]
         self.gb.add_all(by_quote, [(RDF.type, OA.TextQuoteSelector), (OA.exact, lit(q.exact, "vi")),
                                    (OA.prefix, lit(prefix) if prefix else None),
@@ -178,23 +193,23 @@ class _ArticleBuilder:
         return node
 
     # -- bodies, meeting, resolution, people ---------------------------------------------------------
-    def org(self, body: str, unit: Any, where: str) -> tuple[NamedNode, str, str]:
-        """The body of kind `body` governing `unit`: its IRI and its vi/en names."""
+    def org(self, body: str, unit: UnitRecord, where: str) -> tuple[NamedNode, str, str]:
+        """The body of kind `body` governing `unit`: its IRI, its name as in post titles, its English name."""
         if body not in BODIES:
             raise self.fail(where, f"unknown body {body!r}; use one of {', '.join(BODIES)}")
-        classification, vi, en, level = BODIES[body]
-        if level is not None and _level(unit) != level:
-            raise self.fail(where, f"a {body} governs a {level}, but {unit.name} is a {_level(unit)}")
+        classification, vi, vi_short, en, level = BODIES[body]
+        if level is not None and unit.level != level:
+            raise self.fail(where, f"a {body} governs a {level}, but {unit.name} is a {unit.level}")
         iri = IDNS[f"org/{body}/{_unit_key(unit)}"]
-        name_vi = vi.format(short=unit.short, name=unit.name[:1].lower() + unit.name[1:])
-        name_en = en.format(short=unit.short, en=_unit_en(unit))
+        names = {"short": unit.short, "name": unit.name[:1].lower() + unit.name[1:], "en": _unit_en(unit)}
+        name_en = en.format(**names)
         self.gb.add_all(iri, [(RDF.type, ORG.FormalOrganization),
                               (ORG.classification, self.term(KG[classification], "body type", where)),
                               (KG.jurisdiction, unit.iri)])
-        self.labels(iri, name_vi, name_en)
-        return iri, name_vi, name_en
+        self.labels(iri, vi.format(**names), name_en)
+        return iri, vi_short.format(**names), name_en
 
-    def add_meeting(self, area: Any) -> NamedNode | None:
+    def add_meeting(self, area: UnitRecord) -> NamedNode | None:
         m = self.facts.meeting
         if m is None:
             return None
@@ -206,7 +221,7 @@ class _ArticleBuilder:
             (SCHEMA.startDate, date_lit(m.date.isoformat())), (SCHEMA.organizer, organiser),
             (SCHEMA.location, area.iri), (SKOS.note, lit(m.note, "en") if m.note else None)])
         self.labels(iri, f"{m.name}, khóa {m.party_term} ({m.organiser}, {m.date:%d-%m-%Y})",
-                    f"{_ordinal(m.ordinal)} conference of the {org_en}, term {m.party_term} ({m.date.isoformat()})")
+                    f"{_ordinal(m.ordinal)} conference of the {org_en}, term {m.party_term} ({m.date})")
         self.derived(iri, m.quotes)
         return iri
 
@@ -259,24 +274,27 @@ class _ArticleBuilder:
         schools: dict[str, NamedNode] = {}
         for i in self.facts.institutions:
             if i.type not in SCHOOL_TYPES:
-                raise self.fail(i.where, f"unknown institution type {i.type!r}; use one of {', '.join(SCHOOL_TYPES)}")
+                raise self.fail(i.where, f"unknown institution type {i.type!r}; "
+                                f"use one of {', '.join(SCHOOL_TYPES)}")
             unit = self.unit(i.location, i.where)
             proper = i.name[:1].upper() + i.name[1:]  # "trường Mầm non X" mid-sentence -> "Trường Mầm non X"
             bare = proper.removeprefix("Trường ").removeprefix("trường ")
             iri = IDNS[f"school/{slug(bare)}-{unit.code}"]
+            basis = self.term(KG[f"location-{i.location_basis}"], "location basis", i.where)
             self.gb.add_all(iri, [(RDF.type, SCHOOL_TYPES[i.type]), (SCHEMA.name, lit(proper, "vi")),
-                                  (SCHEMA.location, unit.iri), (KG.locationBasis, lit(i.location_basis, "en"))])
+                                  (SCHEMA.location, unit.iri), (KG.locationBasis, basis)])
             self.labels(iri, proper, i.name_en)
             self.derived(iri, i.quotes)
             schools[i.name] = iri
         return schools
 
     # -- figures -------------------------------------------------------------------------------------
-    def add_figure(self, f: Figure, area: Any, meeting: NamedNode | None, resolution: NamedNode | None,
+    def add_figure(self, f: Figure, area: UnitRecord, meeting: NamedNode | None, resolution: NamedNode | None,
                    schools: dict[str, NamedNode]) -> None:
         cls, value_type, segment, dataset, kind_vi, kind_en = KINDS[f.kind]
         indicator = self.term(IDNS[f"indicator/{f.indicator_id}"], "indicator", f.where)
-        unit = self.term(KG[f"unit-{'percent' if f.unit == '%' else slug(f.unit)}"], f"unit ({f.unit!r})", f.where)
+        unit_iri = KG[f"unit-{'percent' if f.unit == '%' else slug(f.unit)}"]
+        unit = self.term(unit_iri, f"unit ({f.unit!r})", f.where)
         comparator = COMPARATOR_IRIS[f.comparator]
         if comparator.value.startswith(KG):
             self.term(comparator, "comparator", f.where)
@@ -296,7 +314,8 @@ class _ArticleBuilder:
             (KG.unit, unit),
             (KG.change, self.term(KG[f"change-{f.change}"], "change", f.where) if f.change else None),
             (KG.outOf, lit(f.total) if f.total is not None else None),
-            (KG.targetLevel, self.term(KG[f.target_level], "target level", f.where) if f.target_level else None),
+            (KG.targetLevel,
+             self.term(KG[f.target_level], "target level", f.where) if f.target_level else None),
             (KG.setBy, meeting if is_target else None),
             (KG.contributesTo, resolution if is_target else None),
             (SKOS.note, lit(f.note, "en") if f.note else None),
@@ -307,35 +326,38 @@ class _ArticleBuilder:
         self.labels(iri, *self.figure_labels(f, area, indicator, unit, kind_vi, kind_en))
         self.derived(iri, f.quotes)
 
-    def figure_labels(self, f: Figure, area: Any, indicator: NamedNode, unit: NamedNode,
+    def figure_labels(self, f: Figure, area: UnitRecord, indicator: NamedNode, unit: NamedNode,
                       kind_vi: str, kind_en: str) -> tuple[str, str]:
         sign = COMPARATOR_SIGNS[f.comparator]
         change_vi, change_en = CHANGE_WORDS.get(f.change or "", ("", ""))
         total = f"/{f.total}" if f.total is not None else ""
         upper_vi = f"–{f.value_max_text}" if f.value_max_text else ""
         upper_en = f"–{f.value_max}" if f.value_max is not None else ""
-        vi = (f"{kind_vi} {f.year}, {area.name}: {f.indicator} {change_vi}{sign}{f.value_text}{upper_vi}{total} "
-              f"{f.unit}")
+        vi = (f"{kind_vi} {f.year}, {area.name}: {f.indicator} "
+              f"{change_vi}{sign}{f.value_text}{upper_vi}{total} {f.unit}")
         indicator_en = self.vocab.label(indicator, "en", f.indicator_id)
         unit_en = self.vocab.label(unit, "en", f.unit)
-        en = (f"{kind_en} {f.year}, {_unit_en(area)}: {indicator_en} {change_en}{sign}{f.value}{upper_en}{total} "
-              f"{unit_en}")
+        en = (f"{kind_en} {f.year}, {_unit_en(area)}: {indicator_en} "
+              f"{change_en}{sign}{f.value}{upper_en}{total} {unit_en}")
         return vi, en
 
 
-def _unit_key(unit: Any) -> str:
+def _family(iri: NamedNode) -> str | None:
+    """The IRI prefix shared by sibling terms: id/indicator/, kg:unit-, kg:change-, kg:role-, kg:ntm-."""
+    if iri.value.startswith(ID + "indicator/"):
+        return ID + "indicator/"
+    local = iri.value.removeprefix(KG)
+    return KG + local.split("-", 1)[0] + "-" if "-" in local else None
+
+
+def _unit_key(unit: UnitRecord) -> str:
     """'https://…/id/au/393/base' -> '393-base', the key of org, meeting and observation IRIs."""
     return unit.iri.value.removeprefix(ID + "au/").replace("/", "-")
 
 
-def _level(unit: Any) -> str:
-    """The level word of a unit record, whether the registry gives 'district' or kg:level-district."""
-    level = unit.level.value if isinstance(unit.level, NamedNode) else str(unit.level)
-    return level.rsplit("level-", 1)[-1]
-
-
-def _unit_en(unit: Any) -> str:
-    return f"{unit.short} {LEVEL_EN.get(_level(unit), '')}".strip()
+def _unit_en(unit: UnitRecord) -> str:
+    """'Vĩnh Lộc District', 'Sầm Sơn City': the short name and the English designation of its type."""
+    return f"{unit.short} {UNIT_TYPE_EN.get(unit.unit_type, '')}".strip()
 
 
 def _ordinal(n: int) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from vlkg.ingest.model import BuildError
+
 from vlkg.text import parse_vi_number
 
 KINDS = ("target", "result", "estimate")
@@ -194,7 +194,8 @@ class _Fields:
         """The fact's own quote (`quote`, `start`, `end`) plus any supporting ones listed under `also`."""
         first = self._quote(self)
         extra = self.get("also", list, required=False) or []
-        more = [self._quote(_Fields(self.path, f"{self.where}.also[{i}]", q, self.text)) for i, q in enumerate(extra)]
+        more = [self._quote(_Fields(self.path, f"{self.where}.also[{i}]", q, self.text))
+                for i, q in enumerate(extra)]
         return (first, *more)
 
     def _quote(self, f: _Fields) -> Quote:
@@ -235,7 +236,8 @@ def load_facts(path: Path, text: str) -> FactFile:
         top.seen.add(key)  # documentation for reviewers; the source's own metadata is authoritative
 
     area_f = _Fields(path, "area", top.get("area", dict), text)
-    area = UnitRef(area_f.get("name", str), area_f.choice("level", LEVELS), area_f.get("parent", str, required=False))
+    area = UnitRef(area_f.get("name", str), area_f.choice("level", LEVELS),
+                   area_f.get("parent", str, required=False))
     province = area_f.get("province", str, required=False)
     area_f.get("province_in_text", bool, required=False)
     area_f.done()
@@ -250,9 +252,11 @@ def load_facts(path: Path, text: str) -> FactFile:
                       for i, d in enumerate(top.get("officials", list, required=False) or []))
     institutions = tuple(_institution(_Fields(path, f"institutions[{i}]", d, text))
                          for i, d in enumerate(top.get("institutions", list, required=False) or []))
-    figures = tuple(_figure(path, i, d, text) for i, d in enumerate(top.get("targets", list, required=False) or []))
+    figures = tuple(_figure(path, i, d, text)
+                    for i, d in enumerate(top.get("targets", list, required=False) or []))
     top.done()
-    facts = FactFile(path, article, area, province, meeting, resolution, officials, units, institutions, figures)
+    facts = FactFile(path, article, area, province, meeting, resolution, officials, units, institutions,
+                     figures)
     _check_references(facts)
     return facts
 
@@ -290,8 +294,9 @@ def _resolution(f: _Fields) -> Resolution:
 
 
 def _official(f: _Fields) -> Official:
-    o = Official(f"{f.where} ({f.data.get('name')})", f.get("name", str), f.get("title", str), f.get("org", str),
-                 f.choice("scope", LEVELS), f.get("body", str), f.get("role", str), f.quotes())
+    o = Official(f"{f.where} ({f.data.get('name')})", f.get("name", str), f.get("title", str),
+                 f.get("org", str), f.choice("scope", LEVELS), f.get("body", str), f.get("role", str),
+                 f.quotes())
     f.done()
     return o
 
@@ -300,7 +305,8 @@ def _institution(f: _Fields) -> Institution:
     loc = _Fields(f.path, f"{f.where}.location", f.get("location", dict), f.text)
     location = _unit(loc)
     i = Institution(f"{f.where} ({f.data.get('name')})", f.get("name", str), f.get("name_en", str),
-                    f.get("type", str), f.get("surface", str), location, f.get("location_basis", str), f.quotes())
+                    f.get("type", str), f.get("surface", str), location, f.get("location_basis", str),
+                    f.quotes())
     f.done()
     return i
 
@@ -312,13 +318,15 @@ def _figure(path: Path, i: int, data: Any, text: str) -> Figure:
     max_text, value_max = f.number("value_max", required=False)
     comparator = f.choice("comparator", COMPARATORS)
     if (comparator == "range") != (value_max is not None):
-        raise f.fail("'value_max' is given exactly when the comparator is 'range' (\"X - Y\", \"từ X đến Y\")")
+        raise f.fail("'value_max' is given exactly when the comparator is 'range' "
+                     "(\"X - Y\", \"từ X đến Y\")")
     figure = Figure(
         where=f.where, indicator=f.get("indicator", str), indicator_id=f.get("indicator_id", str),
         value_text=value_text, value=value, value_max_text=max_text, value_max=value_max,
         unit=f.get("unit", str), comparator=comparator, year=f.get("year", int), kind=f.choice("kind", KINDS),
         quotes=f.quotes(), total=f.get("total", int, required=False),
-        change=f.choice("change", CHANGES, required=False), relative_to=f.get("relative_to", str, required=False),
+        change=f.choice("change", CHANGES, required=False),
+        relative_to=f.get("relative_to", str, required=False),
         subjects=tuple(f.get("subjects", list, required=False) or ()),
         target_level=f.get("target_level", str, required=False), note=f.get("note", str, required=False))
     f.done()

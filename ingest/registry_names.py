@@ -58,16 +58,19 @@ def type_by_word(word: str, level: str) -> UnitType | None:
     return next((t for t in UNIT_TYPES if t.level == level and fold_key(t.word) == key), None)
 
 
+# Per level, longest word first, so 'Thị trấn' is never read as a shorter word.
+_WORDS_BY_LEVEL = {level: sorted(((t, fold_key(t.word)) for t in UNIT_TYPES if t.level == level),
+                                 key=lambda tw: -len(tw[1]))
+                   for level in LEVELS}
+
+
 def parse_full_name(full: str, level: str) -> ParsedName | None:
     """Split 'Xã Minh Tân' into (xa, 'Xã Minh Tân', 'Minh Tân'); None when no level word opens it."""
     text = " ".join(unicodedata.normalize("NFC", full).split())
-    # Longest word first so 'Thị trấn' is never read as a shorter word.
-    for unit_type in sorted((t for t in UNIT_TYPES if t.level == level), key=lambda t: -len(t.word)):
+    for unit_type, folded_word in _WORDS_BY_LEVEL[level]:
         n = len(unit_type.word)
-        if fold_key(text[:n]) == fold_key(unit_type.word) and text[n:n + 1] == " ":
+        if text[n:n + 1] == " " and fold_key(text[:n]) == folded_word:
             rest = text[n + 1:].strip()
-            if not rest:
-                return None
             canonical = f"{unit_type.word} {rest}"
             return ParsedName(unit_type, canonical, canonical if rest.isdigit() else rest)
     return None

@@ -1,4 +1,4 @@
-"""Article sources (data/sources/{id}.txt + {id}.meta.yaml): the exact text snapshot and what we know of it."""
+"""Article sources (data/sources/{id}.txt + {id}.meta.yaml): the exact text snapshot and its metadata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
 from vlkg.ingest.model import BuildError
 
 # Line 1 of every article: " date 2021-12 <title>" (see the seeds' ANNOTATION.md, "Article format").
@@ -38,7 +37,8 @@ def load_source(path: Path) -> Source:
     if not path.is_file():
         raise BuildError(f"{path}: article text not found; put the snapshot in data/sources/{article_id}.txt")
     if not meta_path.is_file():
-        raise BuildError(f"{meta_path}: metadata file missing for {path.name}; see data/README.md for its fields")
+        raise BuildError(f"{meta_path}: metadata file missing for {path.name}; "
+                         "see data/README.md for its fields")
     raw = path.read_bytes()  # bytes, not text mode: newline translation would shift every offset
     try:
         text = raw.decode("utf-8")
@@ -51,14 +51,15 @@ def load_source(path: Path) -> Source:
         raise BuildError(f"{meta_path}: id is {meta.get('id')!r}, expected {article_id!r} (the file name)")
     if meta.get("sha256") != digest:
         raise BuildError(
-            f"{meta_path}: sha256 {meta.get('sha256')!r} does not match {path.name} ({digest}); the text changed "
-            "since the facts were reviewed: re-check every quote offset, then update the hash")
+            f"{meta_path}: sha256 {meta.get('sha256')!r} does not match {path.name} ({digest}); the text "
+            "changed since the facts were reviewed: re-check every quote offset, then update the hash")
     first = _FIRST_LINE.fullmatch(text.split("\n", 1)[0])
     if first is None:
         raise BuildError(f"{path}: line 1 must be ' date YYYY-MM <title>', found {text[:60]!r}")
     for field, actual in (("date", first.group(1)), ("title", first.group(2))):
         if str(meta.get(field)) != actual:
-            raise BuildError(f"{meta_path}: {field} is {meta.get(field)!r} but line 1 of the text says {actual!r}")
+            raise BuildError(f"{meta_path}: {field} is {meta.get(field)!r} "
+                             f"but line 1 of the text says {actual!r}")
     for field in ("title_en", "language"):
         if not isinstance(meta.get(field), str) or not meta[field]:
             raise BuildError(f"{meta_path}: '{field}' is required (a non-empty string)")
@@ -73,7 +74,8 @@ def _check_nfc(path: Path, text: str) -> None:
         return
     at = next(i for i, c in enumerate(text) if unicodedata.normalize("NFC", text[: i + 1]) != text[: i + 1])
     raise BuildError(f"{path}: text is not NFC Unicode (first difference at code point {at}: "
-                     f"{text[max(0, at - 10):at + 10]!r}); normalise it to NFC and re-check every quote offset")
+                     f"{text[max(0, at - 10):at + 10]!r}); normalise it to NFC and re-check every quote "
+                     "offset")
 
 
 def _load_meta(meta_path: Path) -> dict:

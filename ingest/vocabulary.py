@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode
-
 from vlkg.ingest.ontology import build_ontology
+
 from vlkg.namespaces import RDF, RDFS, SKOS
 
 
@@ -37,7 +37,7 @@ def vocabulary() -> Vocabulary:
     # prefLabel wins over rdfs:label: two passes, so the order of the files does not matter
     for predicate in (RDFS.label, SKOS.prefLabel):
         for t in triples:
-            if (t.predicate == predicate and isinstance(t.subject, NamedNode) and isinstance(t.object, Literal)
-                    and t.object.language):
+            if (t.predicate == predicate and isinstance(t.subject, NamedNode)
+                    and isinstance(t.object, Literal) and t.object.language):
                 labels[(t.subject.value, t.object.language)] = t.object.value
     return Vocabulary(frozenset(defined), labels)

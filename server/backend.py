@@ -1,8 +1,15 @@
-"""Storage behind a small interface: the read-only store, its build manifest and build id."""
+"""Storage behind a small interface: the read-only store, its build manifest and build id, the query
+processes and the result cache of this HTTP worker.
+
+Everything that holds OS resources is opened lazily in the process that uses it (RocksDB handles and
+child processes do not survive fork), so the app can be created before a WSGI server forks workers.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,41 +17,75 @@ from typing import Any
 from pyoxigraph import Store
 
 from vlkg.layout import Layout
+from vlkg.server.cache import ResultCache
+from vlkg.server.executor import Executor
 
 
 @dataclass
 class Backend:
-    """One served build: the layout, the store opened read-only (lazily, per process), the manifest."""
+    """One served build (or bare store)."""
 
     layout: Layout
     settings: dict[str, Any]
+    store_path: Path
     manifest: dict[str, Any] = field(default_factory=dict)
     _store: Store | None = None
+    _executor: Executor | None = None
     _pid: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    cache: ResultCache = field(init=False)
+    build_id: str = field(init=False)
+    """Identifies the data being served; part of every ETag and cache key."""
+
+    def __post_init__(self) -> None:
+        self.cache = ResultCache(self.settings["cache_mb"] * 1024 * 1024)
+        if self.manifest.get("build_id"):
+            self.build_id = str(self.manifest["build_id"])
+        else:  # a bare store: its path and last modification stand for its content
+            stamp = f"{self.store_path}:{self.store_path.stat().st_mtime_ns}"
+            self.build_id = hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
     @classmethod
     def open(cls, settings: dict[str, Any]) -> Backend:
         layout = Layout(Path(settings["store"]))
-        if not layout.store.exists():
+        store = layout.store
+        if not (store / "CURRENT").is_file():  # every RocksDB directory (so every pyoxigraph store) has one
             raise FileNotFoundError(
-                f"No store at {layout.store}: run `vlkg build --out {layout.root}` first, or pass --store DIR."
+                f"No pyoxigraph store at {store}: run `vlkg build --out {layout.root}` first, or pass "
+                "--store DIR with a build directory or a pyoxigraph store directory."
             )
-        return cls(layout=layout, settings=settings, manifest=layout.manifest())
+        # Resolve the `store -> current/store` symlink once: a new build swapped in later is served after
+        # a restart, never half-way through.
+        return cls(layout=layout, settings=settings, store_path=store.resolve(), manifest=layout.manifest())
+
+    def _same_process(self) -> None:
+        if self._pid != os.getpid():
+            self._store = None
+            self._executor = None
+            self._pid = os.getpid()
 
     @property
     def store(self) -> Store:
-        """The read-only store, opened after fork (RocksDB handles do not survive fork)."""
-        import os
-
-        if self._store is None or self._pid != os.getpid():
-            self._store = Store.read_only(str(self.layout.store.resolve()))
-            self._pid = os.getpid()
-        return self._store
+        """The store opened read-only in this process (for fast, trusted, server-written queries)."""
+        with self._lock:
+            self._same_process()
+            if self._store is None:
+                self._store = Store.read_only(str(self.store_path))
+            return self._store
 
     @property
-    def build_id(self) -> str:
-        """Identifies the data being served; part of every ETag and cache key."""
-        if self.manifest.get("build_id"):
-            return str(self.manifest["build_id"])
-        stat = self.layout.store.resolve().stat()
-        return hashlib.sha256(f"{self.layout.store.resolve()}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    def executor(self) -> Executor:
+        """The query processes of this HTTP worker; user queries run there, under a timeout."""
+        with self._lock:
+            self._same_process()
+            if self._executor is None:
+                size = self.settings["executors"] or os.cpu_count() or 2
+                self._executor = Executor(str(self.store_path), size)
+            return self._executor
+
+    def close(self) -> None:
+        """Stop the query processes (tests and shutdown)."""
+        with self._lock:
+            if self._executor is not None and self._pid == os.getpid():
+                self._executor.close()
+            self._executor = None

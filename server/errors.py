@@ -1,7 +1,100 @@
-"""One error map: every failure becomes a status and a sentence saying what is wrong and what to do."""
+"""One error map: every failure becomes a status and a sentence saying what is wrong and what to do.
 
-from flask import Flask
+Raise `Problem(code, message)` anywhere (the query processes send the same codes back). The body is
+plain text, or JSON when the client prefers JSON (`{"error": {"status", "code", "title", "message"}}`).
+werkzeug's own HTTP errors (404, 405, 413, ...) are rendered the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# code -> (HTTP status, title). The one place where statuses are decided.
+ERRORS: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "Bad request"),
+    "malformed_query": (400, "Malformed query"),
+    "unknown_function": (400, "Unknown function"),
+    "query_error": (400, "Query could not be evaluated"),
+    "update_refused": (403, "Updates are not accepted"),
+    "service_refused": (403, "SERVICE call refused"),
+    "not_found": (404, "Not found"),
+    "method_not_allowed": (405, "Method not allowed"),
+    "not_acceptable": (406, "Not acceptable"),
+    "too_large": (413, "Request too large"),
+    "unsupported_media_type": (415, "Unsupported media type"),
+    "internal": (500, "Internal error"),
+    "timeout": (503, "Query timed out"),
+    "busy": (503, "Server busy"),
+}
+_BY_STATUS = {status: code for code, (status, _title) in reversed(ERRORS.items())}
+
+
+class Problem(Exception):
+    """A failure with a code from ERRORS and a message for the client; `headers` are added as-is."""
+
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        if code not in ERRORS:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return ERRORS[self.code][0]
+
+
+def error_response(problem: Problem) -> Response:
+    """Render a Problem as plain text or JSON, never cached."""
+    status, title = ERRORS[problem.code]
+    wants_json = _prefers_json()
+    if wants_json:
+        body: Any = json.dumps(
+            {"error": {"status": status, "code": problem.code, "title": title, "message": problem.message}},
+            ensure_ascii=False,
+        )
+        mimetype = "application/json"
+    else:
+        body = f"{status} {title}\n\n{problem.message}\n"
+        mimetype = "text/plain"
+    response = Response(body, status=status, mimetype=mimetype)
+    response.headers.update(problem.headers)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _prefers_json() -> bool:
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/plain", "application/json", "application/sparql-results+json"])
+    return best is not None and best != "text/plain" and accept.quality(best) > accept.quality("text/plain")
+
+
+def _http_exception(exc: HTTPException) -> Response:
+    code = _BY_STATUS.get(exc.code or 500, "bad_request" if (exc.code or 500) < 500 else "internal")
+    message = exc.description or ERRORS[code][1]
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    response = error_response(Problem(code, message, headers))
+    response.status_code = exc.code or 500  # keep werkzeug's exact status (e.g. 416), shape from the map
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return error_response(
+        Problem("internal", f"The server failed ({type(exc).__name__}). This is a bug; please report the request.")
+    )
 
 
 def init_app(app: Flask) -> None:
-    """Register the error handlers (placeholder, filled by its owner)."""
+    """Register the handlers: Problem, werkzeug HTTP errors, and anything unexpected (500, logged)."""
+    app.register_error_handler(Problem, error_response)
+    app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(Exception, _unexpected)

@@ -14,6 +14,7 @@ LABEL_PREDICATES: tuple[str, ...] = (
     P["foaf"] + "name",
     P["dcterms"] + "title",
     P["schema"] + "headline",
+    P["skos"] + "notation",  # last resort: a code node is named by its code
 )
 
 # Label languages in order of preference; "" is an untagged literal.
@@ -83,7 +84,9 @@ def pick(by_lang: dict[str, str]) -> tuple[str, str] | None:
 
 
 def short_name(iri: str, base_iri: str) -> str:
-    """A readable fallback name for an IRI without a label: its path under our base, or its CURIE."""
+    """A readable name for an IRI: a CURIE for vocabulary terms, the path under our base for instances."""
+    if iri.startswith(base_iri + "def/") and len(iri) > len(base_iri + "def/"):
+        return "kg:" + iri[len(base_iri + "def/"):]
     if iri.startswith(base_iri):
         return iri[len(base_iri):]
     return curie(iri) or iri

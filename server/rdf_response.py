@@ -13,6 +13,7 @@ from vlkg.namespaces import PREFIXES
 
 # Browsers and proxies may keep a page this long; after that they revalidate (304 while the build is the same).
 CACHE_CONTROL = "public, max-age=600"
+_RDF_TYPE = PREFIXES["rdf"] + "type"
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def negotiate(request: Request, offered: Sequence[Format]) -> Format:
             + ", ".join(f.media_type for f in offered)
             + " (or add ?format=" + "|".join(f.names[0] for f in offered) + ")."
         )
-    return _ALIASES.get(best) or next(f for f in offered if f.media_type == best)
+    direct = next((f for f in offered if f.media_type == best), None)
+    return direct or _ALIASES[best]
 
 
 def _used_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
@@ -94,7 +96,7 @@ def _used_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
 def serialize_triples(triples: list[Triple], fmt: Format) -> bytes:
     """Serialise triples, sorted so the same data always gives the same bytes."""
     assert fmt.rdf is not None
-    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    ordered = sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE, str(t.predicate), str(t.object)))
     prefixes = _used_prefixes(ordered) if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
     return serialize(ordered, format=fmt.rdf, prefixes=prefixes)
 

@@ -1,8 +1,13 @@
-"""Every server setting, declared once: it feeds CLI flags, VLKG_* environment variables and the README."""
+"""Every server setting, declared once: it feeds CLI flags, VLKG_* environment variables and the README.
+
+Order of precedence: explicit values (CLI flags, or a dict in tests) > VLKG_* environment > default.
+`vlkg serve` passes the resolved values to its worker processes through the same VLKG_* variables.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,24 +29,91 @@ class Setting:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    def parse(self, value: Any) -> Any:
+        """Convert a CLI/env/test value to this setting's type; ValueError says what is expected."""
+        if isinstance(value, self.type) and not (self.type is int and isinstance(value, bool)):
+            return value
+        text = str(value).strip()
+        if self.type is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"{self.name}: expected true/false, got {value!r}")
+        if self.type is tuple:  # comma- or space-separated list of strings
+            return tuple(part for part in text.replace(",", " ").split() if part)
+        try:
+            return self.type(text)
+        except ValueError:
+            raise ValueError(f"{self.name}: expected {self.type.__name__}, got {value!r}") from None
+
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("store", "build", str, "Build directory (or bare pyoxigraph store directory) to serve read-only."),
-    Setting("host", "127.0.0.1", str, "Interface to listen on."),
+    Setting("store", "build", str,
+            "Build directory written by `vlkg build`, or any pyoxigraph store directory, served read-only."),
+    Setting("host", "127.0.0.1", str, "Interface to listen on (0.0.0.0 for all)."),
     Setting("port", 8000, int, "TCP port to listen on."),
+    Setting("server", "granian", str,
+            "WSGI server: `granian` (fastest measured) or `gunicorn` (gthread worker)."),
+    Setting("workers", 1, int,
+            "HTTP worker processes. Each has its own query processes and result cache."),
+    Setting("threads", 8, int, "Request threads per HTTP worker."),
+    Setting("executors", 0, int,
+            "Query processes per HTTP worker (each holds the store open read-only); 0 = number of CPU cores."),
+    Setting("timeout", 30.0, float,
+            "Query timeout in seconds when the request gives none; the query process is killed at the limit."),
+    Setting("max_timeout", 30.0, float, "Largest per-request `timeout=` a client may ask for, in seconds."),
+    Setting("max_row_limit", 10000, int,
+            "Largest `row-limit=` a client (the query UI) may ask for; results past it are cut and flagged."),
+    Setting("result_cap", 0, int,
+            "Cap on rows (or triples) for every response, API clients included; 0 = no cap (full results)."),
+    Setting("max_request_bytes", 1_000_000, int,
+            "Largest request body or query string accepted; larger requests get 413."),
+    Setting("service_allow", (), tuple,
+            "Endpoint IRIs that SPARQL SERVICE may call (comma-separated). Empty = SERVICE refused."),
+    Setting("cache_mb", 32, int, "Result cache per HTTP worker in MiB (keyed by build, query, dataset, format); 0 = off."),
+    Setting("http_max_age", 300, int, "Cache-Control max-age (seconds) for GET results; ETags allow 304 after that."),
     Setting("base_iri", "https://vinhloc-kg.example/", str,
-            "IRI prefix of the data; /id/... on this server resolves <base_iri>id/...."),
+            "Base IRI of the data: /id/... on this server resolves <base_iri>id/...; relative IRIs in "
+            "queries resolve against it."),
 )
 
+_BY_NAME = {s.name: s for s in SETTINGS}
 
-def resolve_settings(overrides: dict[str, Any]) -> dict[str, Any]:
+
+def resolve_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then VLKG_* environment variables, then explicit overrides (CLI or tests)."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(_BY_NAME))
+    if unknown:
+        raise ValueError(f"Unknown setting(s) {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
     values: dict[str, Any] = {}
     for s in SETTINGS:
         value = overrides.get(s.name)
         if value is None and s.env in os.environ:
             value = os.environ[s.env]
-        if value is None:
-            value = s.default
-        values[s.name] = s.type(value) if not isinstance(value, s.type) else value
+        values[s.name] = s.default if value is None else s.parse(value)
     return values
+
+
+def to_environ(values: Mapping[str, Any]) -> dict[str, str]:
+    """VLKG_* variables carrying resolved settings to worker processes."""
+    out = {}
+    for s in SETTINGS:
+        value = values[s.name]
+        out[s.env] = ",".join(value) if s.type is tuple else str(value)
+    return out
+
+
+def _show_default(s: Setting) -> str:
+    if s.type is tuple:
+        return "(none)" if not s.default else ", ".join(s.default)
+    return str(s.default)
+
+
+def settings_markdown() -> str:
+    """The README table of settings (flag, environment variable, default, meaning)."""
+    lines = ["| flag | environment | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.flag}` | `{s.env}` | `{_show_default(s)}` | {s.help} |")
+    return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from w3c.results import Graph, Result, Solutions, Table, Term
+from w3c.results import Graph, Result, Solutions, Table, Term, canonical
 
 Cells = tuple  # a row as a hashable tuple of cells; blank nodes are ("b", label)
 
@@ -69,7 +69,8 @@ def rows_match(expected: list[Cells], actual: list[Cells], ordered: bool = False
     mapping: dict = {}
     used: set = set()
     if ordered:
-        return all(_extend(mapping, used, e, a) is not None for e, a in zip(expected, actual, strict=True))
+        return all(_mask(e) == _mask(a) and _extend(mapping, used, e, a) is not None
+                   for e, a in zip(expected, actual, strict=True))
     ground = [r for r in expected if not any(_blanks(c) for c in r)]
     if Counter(ground) != Counter(r for r in actual if not any(_blanks(c) for c in r)):
         return False
@@ -78,7 +79,8 @@ def rows_match(expected: list[Cells], actual: list[Cells], ordered: bool = False
     return _search(pending, candidates, [False] * len(candidates), mapping, used)
 
 
-def _search(pending: list[Cells], candidates: list[Cells], taken: list[bool], mapping: dict, used: set) -> bool:
+def _search(pending: list[Cells], candidates: list[Cells], taken: list[bool], mapping: dict,
+            used: set) -> bool:
     if not pending:
         return True
     row, rest = pending[0], pending[1:]
@@ -98,6 +100,10 @@ def _search(pending: list[Cells], candidates: list[Cells], taken: list[bool], ma
     return False
 
 
+def _canon_rows(rows) -> list[Cells]:
+    return [tuple(canonical(c) for c in row) for row in rows]
+
+
 def _csv_cell(value: str) -> object:
     """CSV cells are text; a `_:` cell is a blank node."""
     return ("b", value[2:]) if value.startswith("_:") else value
@@ -113,8 +119,8 @@ def compare(expected: Result, actual: Result, ordered: bool = False) -> str | No
         return f"expected {type(expected).__name__}, got {type(actual).__name__}"
     if isinstance(expected, Graph):
         assert isinstance(actual, Graph)
-        ok = rows_match(list(expected.triples), list(actual.triples))
-        return None if ok else f"graphs differ: expected {len(expected.triples)} triples, got {len(actual.triples)}"
+        ok = rows_match(_canon_rows(expected.triples), _canon_rows(actual.triples))
+        return None if ok else _differ("graphs", list(expected.triples), list(actual.triples))
     if isinstance(expected, Table):
         assert isinstance(actual, Table)
         if set(expected.header) != set(actual.header):
@@ -122,19 +128,24 @@ def compare(expected: Result, actual: Result, ordered: bool = False) -> str | No
         cols = expected.header
         exp = [tuple(_csv_cell(r.get(c, "")) for c in cols) for r in expected.rows]
         act = [tuple(_csv_cell(r.get(c, "")) for c in cols) for r in actual.rows]
-        return None if rows_match(exp, act, ordered) else f"CSV rows differ ({len(exp)} expected, {len(act)} got)"
+        return None if rows_match(exp, act, ordered) else _differ("CSV rows", exp, act)
     assert isinstance(expected, Solutions) and isinstance(actual, Solutions)
     if set(expected.variables) != set(actual.variables):
         return f"variables {sorted(actual.variables)} instead of {sorted(expected.variables)}"
     cols = sorted(expected.variables)
-    exp = [tuple(r.get(c) for c in cols) for r in expected.rows]
-    act = [tuple(r.get(c) for c in cols) for r in actual.rows]
-    if rows_match(exp, act, ordered):
-        return None
+    exp = _canon_rows(tuple(r.get(c) for c in cols) for r in expected.rows)
+    act = _canon_rows(tuple(r.get(c) for c in cols) for r in actual.rows)
+    return None if rows_match(exp, act, ordered) else _differ("solutions", exp, act)
+
+
+def _differ(what: str, exp: list[Cells], act: list[Cells]) -> str:
+    """A one-line account of how two row lists differ."""
     missing = Counter(map(_mask, exp)) - Counter(map(_mask, act))
     extra = Counter(map(_mask, act)) - Counter(map(_mask, exp))
-    detail = f"missing {_show(missing)}; unexpected {_show(extra)}" if missing or extra else "order or blank nodes"
-    return f"solutions differ ({len(exp)} expected, {len(act)} got): {detail}"
+    detail = "order or blank nodes"
+    if missing or extra:
+        detail = f"missing {_show(missing)}; unexpected {_show(extra)}"
+    return f"{what} differ ({len(exp)} expected, {len(act)} got): {detail}"
 
 
 def _show(rows: Counter) -> str:
@@ -142,9 +153,11 @@ def _show(rows: Counter) -> str:
     return "[" + " | ".join(items) + (" ..." if len(rows) > 2 else "") + "]"
 
 
-def _term_text(term: Term | None) -> str:
+def _term_text(term: Term | str | None) -> str:
     if term is None:
         return "-"
+    if isinstance(term, str):
+        return term
     if term[0] == "u":
         return f"<{term[1]}>"
     if term[0] == "b":

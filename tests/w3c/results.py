@@ -14,8 +14,10 @@ import csv
 import io
 import json
 import re
+import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -73,6 +75,39 @@ def from_ox(term: object) -> Term:
     if isinstance(term, ox.Triple):
         return ("t", from_ox(term.subject), from_ox(term.predicate), from_ox(term.object))
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+_INTEGERS = {XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "negativeInteger",
+    "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+def canonical(term: Term | None) -> Term | None:
+    """Numbers and booleans by value within their datatype ("2.0E-1" = "0.2" as xsd:double), others as is.
+
+    The expected files were written by engines with other canonical forms than XSD 1.1's, and stores
+    keep values, not spellings; the datatype must still be the same.
+    """
+    if term is None or term[0] != "l":
+        return term
+    lexical, datatype = term[1].strip(), term[2]
+    try:
+        if datatype in _INTEGERS:
+            value = str(int(lexical))
+        elif datatype == XSD + "decimal":
+            number = Decimal(lexical)
+            value = "0" if number.is_zero() else format(number.normalize(), "f")
+        elif datatype == XSD + "double":
+            value = repr(float(lexical))
+        elif datatype == XSD + "float":
+            value = repr(struct.unpack("f", struct.pack("f", float(lexical)))[0])
+        elif datatype == XSD + "boolean" and lexical in ("true", "false", "1", "0"):
+            value = "true" if lexical in ("true", "1") else "false"
+        else:
+            return term
+    except (ValueError, ArithmeticError, OverflowError, struct.error):
+        return term
+    return ("l", value, datatype, None)
 
 
 # --- SPARQL results: XML, JSON, TSV, CSV -------------------------------------------------------------

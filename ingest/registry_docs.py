@@ -1,0 +1,100 @@
+"""The documents and the reform event the registry graphs cite, described once here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode
+from vlkg.ingest.model import GraphBuild, date_lit, lit
+
+from vlkg.namespaces import DCTERMS, IDNS, KG, RDF, RDFS, SCHEMA, VL
+
+REFORM_DATE = "2025-07-01"
+REFORM_EVENT = IDNS[f"event/{REFORM_DATE}/reform"]
+MIT = NamedNode("https://opensource.org/licenses/MIT")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A legal document or code-list edition; only dates that were checked are given."""
+
+    slug: str
+    kind: NamedNode
+    label_vi: str
+    label_en: str
+    identifier: str | None = None  # the official number, e.g. "202/2025/QH15"
+    date: str | None = None  # adoption / signature date
+    valid: str | None = None  # entry into force
+    comment_en: str | None = None
+
+    @property
+    def iri(self) -> NamedNode:
+        return IDNS[f"doc/{self.slug}"]
+
+    def describe(self, g: GraphBuild) -> None:
+        """Add this document's triples to `g`."""
+        g.add_all(self.iri, [
+            (RDF.type, self.kind),
+            (RDFS.label, lit(self.label_vi, "vi")),
+            (RDFS.label, lit(self.label_en, "en")),
+            (DCTERMS.identifier, lit(self.identifier) if self.identifier else None),
+            (DCTERMS.date, date_lit(self.date) if self.date else None),
+            (DCTERMS.valid, date_lit(self.valid) if self.valid else None),
+            (RDFS.comment, lit(self.comment_en, "en") if self.comment_en else None),
+        ])
+
+
+NQ_202 = Document(
+    "nq-202-2025-qh15", SCHEMA.Legislation,
+    "Nghị quyết số 202/2025/QH15 của Quốc hội về việc sắp xếp đơn vị hành chính cấp tỉnh",
+    "Resolution No. 202/2025/QH15 of the National Assembly on the arrangement of provincial-level "
+    "administrative units",
+    identifier="202/2025/QH15", date="2025-06-12",
+    comment_en="Merged the 63 provinces and centrally-run cities into 34.")
+NQ_76 = Document(
+    "nq-76-2025-ubtvqh15", SCHEMA.Legislation,
+    "Nghị quyết số 76/2025/UBTVQH15 của Ủy ban Thường vụ Quốc hội về sắp xếp đơn vị hành chính năm 2025",
+    "Resolution No. 76/2025/UBTVQH15 of the Standing Committee of the National Assembly on the "
+    "arrangement of administrative units in 2025",
+    identifier="76/2025/UBTVQH15", date="2025-04-14")
+QD_19 = Document(
+    "qd-19-2025-ttg", SCHEMA.Legislation,
+    "Quyết định số 19/2025/QĐ-TTg của Thủ tướng Chính phủ ban hành Bảng danh mục và mã số các đơn vị "
+    "hành chính Việt Nam",
+    "Decision No. 19/2025/QĐ-TTg of the Prime Minister on the list and codes of the administrative "
+    "units of Viet Nam",
+    identifier="19/2025/QĐ-TTg", valid=REFORM_DATE,
+    comment_en="The code list in force from 1 July 2025; here as packaged by vietnamadminunits.")
+LUAT_72 = Document(
+    "luat-72-2025-qh15", SCHEMA.Legislation,
+    "Luật Tổ chức chính quyền địa phương số 72/2025/QH15",
+    "Law No. 72/2025/QH15 on the Organisation of Local Government",
+    identifier="72/2025/QH15", valid=REFORM_DATE,
+    comment_en="Local government in two levels (province, commune): the district level ended on "
+               "1 July 2025.")
+
+
+def legacy_register(package_version: str) -> Document:
+    """The pre-reform code list, as the package we read carries it."""
+    return Document(
+        "dvhc-legacy-register", SCHEMA.Dataset,
+        "Danh mục đơn vị hành chính Việt Nam trước ngày 1/7/2025",
+        "Register of the administrative units of Viet Nam before 1 July 2025",
+        valid=None,
+        comment_en=f"The GSO code list in force until 30 June 2025 (63 provinces, 696 districts, 10,035 "
+                   f"communes), as packaged by vietnamadminunits {package_version}, MIT licence.")
+
+
+def describe_reform(g: GraphBuild) -> None:
+    """The whole 2025 reform: every per-unit event is dcterms:isPartOf it."""
+    g.add_all(REFORM_EVENT, [
+        (RDF.type, VL.ChangeEvent),
+        (RDFS.label, lit("Sắp xếp đơn vị hành chính năm 2025", "vi")),
+        (RDFS.label, lit("2025 reorganisation of administrative units", "en")),
+        (DCTERMS.date, date_lit(REFORM_DATE)),
+        (KG.legalBasis, NQ_202.iri),
+        (KG.legalBasis, NQ_76.iri),
+        (KG.legalBasis, LUAT_72.iri),
+        (RDFS.comment, lit("63 provinces merged into 34, the district level abolished, 10,035 communes "
+                           "arranged into 3,321 communes, wards and special zones.", "en")),
+    ])

@@ -1,0 +1,191 @@
+"""A long-lived query process: holds the store open read-only, runs one query at a time, writes results.
+
+Started by `executor.py` as `python -m vlkg.server.query_process STORE FD`. pyoxigraph has no query
+timeout or cancel (oxigraph#1926), so the HTTP worker kills this process when a query runs too long and
+starts another; nothing else runs here, so killing it loses nothing. Imports stay minimal (no Flask)
+to keep each process small.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from pyoxigraph import (
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    serialize,
+)
+
+from vlkg.server import frames
+from vlkg.server.results_writer import write_solutions
+
+TABLE = {
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+    "csv": QueryResultsFormat.CSV,
+    "csv-excel": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+}
+GRAPH = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "rdfxml": RdfFormat.RDF_XML,
+    "jsonld": RdfFormat.JSON_LD,
+    "nquads": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "n3": RdfFormat.N3,
+}
+# Prefixes make Turtle-family output readable; N-Triples/N-Quads have none by definition.
+PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N3, RdfFormat.RDF_XML}
+BOM = b"\xef\xbb\xbf"
+STREAM_AFTER = 2 * 1024 * 1024  # answers up to this size go back in one frame (and can be cached)
+CHUNK = 256 * 1024
+
+
+class QueryFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Output:
+    """File-like sink for pyoxigraph serialisers: buffers small answers, streams big ones."""
+
+    def __init__(self, sock: socket.socket, header: dict[str, Any]) -> None:
+        self.sock = sock
+        self.header = header
+        self.buf = bytearray()
+        self.streaming = False
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        limit = CHUNK if self.streaming else STREAM_AFTER
+        if len(self.buf) >= limit:
+            if not self.streaming:
+                frames.send_json(self.sock, b"H", self.header)
+                self.streaming = True
+            frames.send(self.sock, b"D", bytes(self.buf))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph calls flush(); frames are sent by write() and finish()."""
+
+    def finish(self) -> None:
+        if self.streaming:
+            if self.buf:
+                frames.send(self.sock, b"D", bytes(self.buf))
+            frames.send(self.sock, b"E", b"")
+        else:
+            frames.send_complete(self.sock, self.header, bytes(self.buf))
+
+
+def _graphs(iris: list[str] | None) -> list[NamedNode] | None:
+    return None if iris is None else [NamedNode(i) for i in iris]
+
+
+def _classify(exc: Exception) -> QueryFailed:
+    """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message."""
+    message = str(exc)
+    if isinstance(exc, SyntaxError):
+        return QueryFailed("malformed_query", message)
+    if "custom function" in message and "not supported" in message:
+        return QueryFailed("unknown_function", message + " (pyoxigraph implements the SPARQL 1.1 functions only).")
+    if isinstance(exc, (RuntimeError, ValueError)):
+        return QueryFailed("query_error", message)
+    return QueryFailed("internal", f"{type(exc).__name__}: {message}")
+
+
+def run(store: Store, req: dict[str, Any], out_sock: socket.socket, prefixes: dict[str, str]) -> None:
+    """Execute one request and write its answer frames."""
+    fmt = req["format"]
+    limit = req.get("limit") or 0
+    output: Output | None = None
+    try:
+        results = store.query(
+            req["query"],
+            base_iri=req.get("base") or None,
+            use_default_graph_as_union=req.get("union", False),
+            default_graph=_graphs(req.get("default")),
+            named_graphs=_graphs(req.get("named")),
+        )
+        header: dict[str, Any] = {"status": 200}
+        if isinstance(results, QueryBoolean):
+            body = results.serialize(format=TABLE[fmt])
+            frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
+            return
+        if limit:
+            rows = list(itertools.islice(results, limit + 1))
+            header.update(truncated=len(rows) > limit, limit=limit)
+            del rows[limit:]
+            if isinstance(results, QuerySolutions):
+                body = write_solutions(results.variables, rows, fmt)
+            else:
+                body = serialize(rows, format=GRAPH[fmt], prefixes=prefixes if GRAPH[fmt] in PREFIXED else None)
+            frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
+            return
+        output = Output(out_sock, header)
+        if fmt == "csv-excel":
+            output.write(BOM)
+        if isinstance(results, QuerySolutions):
+            results.serialize(output, format=TABLE[fmt])
+        elif GRAPH[fmt] in PREFIXED:
+            serialize(results, output, format=GRAPH[fmt], prefixes=prefixes)
+        else:
+            results.serialize(output, format=GRAPH[fmt])
+    except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
+        failure = _classify(exc)
+        started = output is not None and output.streaming
+        frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
+        return
+    output.finish()
+
+
+def _exit_with_parent() -> None:
+    """Exit if the HTTP worker dies, even in the middle of a runaway query (the GIL is free then)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main(argv: list[str]) -> None:
+    """Open the store read-only, then answer requests until the parent closes the socket."""
+    store_path, fd = argv[0], int(argv[1])
+    _exit_with_parent()
+    sock = socket.socket(fileno=fd)
+    try:
+        from vlkg.namespaces import PREFIXES
+
+        prefixes = dict(PREFIXES)
+    except ImportError:  # a bare store served outside the project still works
+        prefixes = {}
+    store = Store.read_only(store_path)
+    while True:
+        try:
+            kind, payload = frames.recv(sock)
+        except (EOFError, OSError):
+            return
+        if kind != b"Q":
+            continue
+        run(store, json.loads(payload), sock, prefixes)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main(sys.argv[1:])

@@ -1,0 +1,261 @@
+/* Glue between the query page and YASGUI (served from /static/vendor, no CDN).
+ *
+ * - Offline: prefix completion reads /ui/prefixes.json (not prefix.cc), the LOV class/property completers
+ *   are off, the endpoint catalogue holds only our /sparql, and URL parameters are read here, not by
+ *   YASGUI (its own reader would accept any `endpoint=` from a link).
+ * - Example catalogue: a click loads the query into a tab named after it; `?example=ID` does the same.
+ * - Bookmarkable: `?query=...` loads a query (`&run=1` also runs it); the address bar follows each run.
+ * - Plain messages for truncation (Vlkg-Truncated / Vlkg-Row-Limit headers), timeouts, malformed
+ *   queries, refused requests and an unreachable server, plus links to the full results in each format.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("vlkg-config").textContent);
+  var endpoint = new URL(config.endpoint, window.location.href).href;
+  var notice = document.getElementById("vlkg-notice");
+  var downloads = document.getElementById("vlkg-downloads");
+  var examples = {};
+  config.examples.forEach(function (e) { examples[e.id] = e; });
+
+  /* YASQE turns a failed response into Error(body) and drops the status, which is what tells a timeout
+     from a syntax error; so remember status and headers of the latest response from our endpoint. */
+  var last = null;
+  var realFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    var url = typeof input === "string" ? input : input.url;
+    var ours = url.split("?")[0] === endpoint;
+    return realFetch(input, init).then(function (response) {
+      if (ours) last = { status: response.status, headers: response.headers };
+      return response;
+    }, function (error) {
+      if (ours) last = { status: 0, aborted: error && error.name === "AbortError", headers: new Headers() };
+      throw error;
+    });
+  };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) { node.append(c); });
+    return node;
+  }
+
+  /* Vietnamese first, English second, each marked with its language. */
+  function both(vi, en) {
+    return el("span", { "class": "both" }, [el("span", { lang: "vi" }, [vi]), " · ", el("span", { lang: "en" }, [en])]);
+  }
+
+  function showNotice(kind, children) {
+    notice.replaceChildren.apply(notice, children);
+    notice.className = "notice " + kind;
+    notice.hidden = false;
+  }
+
+  function hideNotice() { notice.hidden = true; notice.replaceChildren(); }
+
+  /* The server's error body: JSON {"error": {...}} or text "503 Title\n\nmessage". */
+  function problemFrom(text) {
+    text = (text || "").trim();
+    try {
+      var parsed = JSON.parse(text);
+      if (parsed && parsed.error) return { code: parsed.error.code || "", title: parsed.error.title || "", message: parsed.error.message || "" };
+    } catch (e) { /* not JSON */ }
+    var match = /^(\d{3}) ([^\n]*)\n\n([\s\S]*)$/.exec(text);
+    if (match) return { code: "", title: match[2], message: match[3].trim() };
+    return { code: "", title: "", message: text };
+  }
+
+  function explain(status, problem) {
+    var seconds = config.timeout ? String(config.timeout).replace(/\.0$/, "") : "";
+    if (status === 0) {
+      return both("Không kết nối được tới máy chủ. Kiểm tra máy chủ còn chạy rồi thử lại.",
+        "Could not reach the server. Check that it is running, then try again.");
+    }
+    if (status === 400) {
+      return both("Truy vấn không hợp lệ; sửa lỗi được nêu dưới đây rồi chạy lại.",
+        "The query is malformed; fix the error below and run it again.");
+    }
+    if (status === 503 && problem.code !== "busy") {
+      return both("Truy vấn bị dừng vì vượt quá giới hạn thời gian" + (seconds ? " (" + seconds + " giây)" : "") +
+        ". Hãy thu hẹp truy vấn: thêm LIMIT hoặc điều kiện cụ thể hơn.",
+        "The query was stopped at the time limit" + (seconds ? " (" + seconds + " s)" : "") +
+        ". Narrow it down: add a LIMIT or more specific patterns.");
+    }
+    if (status === 503) {
+      return both("Máy chủ đang bận; thử lại sau ít phút.", "The server is busy; try again in a moment.");
+    }
+    if (status === 403) {
+      return both("Máy chủ từ chối yêu cầu này (dịch vụ chỉ đọc).", "The server refused this request (read-only service).");
+    }
+    if (status === 413) {
+      return both("Truy vấn quá lớn để gửi.", "The query is too large to send.");
+    }
+    return both("Máy chủ trả lời lỗi HTTP " + status + ".", "The server answered with HTTP status " + status + ".");
+  }
+
+  /* YASR error renderer: our explanation, then the server's own message verbatim. */
+  function renderProblem(error) {
+    var status = last ? last.status : (error.status || 0);
+    if (last && last.aborted) return Promise.resolve(undefined);
+    var problem = problemFrom(error.text);
+    var box = el("div", { "class": "vlkg-problem", "data-status": String(status), role: "alert" }, [
+      el("p", { "class": "explain" }, [explain(status, problem)]),
+    ]);
+    if (problem.title || problem.message) {
+      box.append(el("pre", { "class": "server-message" },
+        [(problem.title ? problem.title + (problem.message ? ": " : "") : "") + problem.message]));
+    }
+    return Promise.resolve(box);
+  }
+
+  function downloadUrl(query, format) {
+    var url = new URL(endpoint);
+    url.searchParams.set("query", query);
+    url.searchParams.set("format", format);
+    return url.href;
+  }
+
+  function queryKind(tab) {
+    var yasqe = tab.getYasqe && tab.getYasqe();
+    var type = yasqe && yasqe.getQueryType ? yasqe.getQueryType() : "SELECT";
+    return type === "CONSTRUCT" || type === "DESCRIBE" ? "graph" : "table";
+  }
+
+  function updateDownloads(tab) {
+    if (!tab) return;
+    var query = tab.getQuery();
+    var links = config.downloads[queryKind(tab)].map(function (pair) {
+      return el("a", { href: downloadUrl(query, pair[0]), "data-format": pair[0], download: "vlkg-query." + pair[0].replace("csv-excel", "excel.csv") }, [pair[1]]);
+    });
+    var list = el("span", { "class": "links" }, []);
+    links.forEach(function (a, i) { if (i) list.append(" · "); list.append(a); });
+    downloads.replaceChildren(both("Tải kết quả đầy đủ", "Download the full result"), ": ", list);
+    downloads.hidden = false;
+  }
+
+  function shareUrl(query, run) {
+    var url = new URL(window.location.pathname, window.location.href);
+    url.searchParams.set("query", query);
+    if (run) url.searchParams.set("run", "1");
+    return url.href;
+  }
+
+  function remember(query) {
+    window.history.replaceState(null, "", shareUrl(query, false));
+  }
+
+  if (typeof window.Yasgui === "undefined") {
+    showNotice("error", [both("Không tải được trình soạn truy vấn (thiếu tệp vendor; chạy `make setup`). Điểm cuối /sparql vẫn hoạt động.",
+      "The query editor could not load (vendor files missing; run `make setup`). The /sparql endpoint still works.")]);
+    return;
+  }
+  var Yasgui = window.Yasgui;
+
+  /* Defaults are merged index-by-index into arrays, so trim the shared defaults instead of overriding. */
+  Yasgui.defaults.yasqe.autocompleters = ["prefixes", "variables"];
+  Yasgui.Yasr.defaults.errorRenderers = [renderProblem];
+  Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(this.getQuery(), true); };
+
+  var yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: {
+      endpoint: endpoint,
+      method: "POST",
+      args: [{ name: "row-limit", value: String(config.rowLimit) }],
+    },
+    copyEndpointOnNewTab: false,
+    endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; }, keys: [] },
+    populateFromUrl: false,
+    persistenceId: config.persistenceId,
+    tabName: "Truy vấn",
+    yasqe: {
+      value: config.starterQuery,
+      prefixCcApi: new URL(config.prefixesUrl, window.location.href).href,
+      autocompleters: ["prefixes", "variables"],
+      collapsePrefixesOnLoad: true,
+    },
+    yasr: { prefixes: config.prefixes },
+  });
+  window.vlkgYasgui = yasgui; // for the browser test and for people poking at the page
+
+  function tabs() {
+    return Object.keys(yasgui._tabs).map(function (id) { return yasgui._tabs[id]; });
+  }
+
+  function isPristine(tab) {
+    var q = tab.getQuery().trim();
+    return q === "" || q === config.starterQuery.trim();
+  }
+
+  /* Load a query: a tab already holding it, else the tab named `name`, else a pristine active tab, else a new one. */
+  function openQuery(query, name, run) {
+    var all = tabs();
+    var tab = all.find(function (t) { return t.getQuery() === query; }) ||
+      (name && all.find(function (t) { return t.getName() === name; }));
+    var active = yasgui.getTab();
+    if (!tab && active && isPristine(active)) tab = active;
+    if (!tab) tab = yasgui.addTab(true, { name: name || "Truy vấn" });
+    yasgui.selectTabId(tab.getId());
+    tab = yasgui.getTab(tab.getId());
+    if (tab.getQuery() !== query) tab.setQuery(query);
+    if (name && tab.getName() !== name) tab.setName(name);
+    remember(query);
+    updateDownloads(tab);
+    hideNotice();
+    if (run) tab.query().catch(function () { /* shown by the error renderer */ });
+    return tab;
+  }
+
+  function openExample(id, run) {
+    var example = examples[id];
+    if (!example) {
+      showNotice("error", [both("Không có truy vấn mẫu “" + id + "”.", "There is no example query “" + id + "”.")]);
+      return;
+    }
+    openQuery(example.query, example.title.vi || example.title.en || id, run);
+  }
+
+  document.querySelectorAll("a.example[data-example]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return; // let "open in new tab" work
+      event.preventDefault();
+      openExample(link.getAttribute("data-example"), false);
+      document.getElementById("yasgui").scrollIntoView({ block: "start" });
+    });
+  });
+
+  yasgui.on("query", function (_y, tab) {
+    last = null;
+    hideNotice();
+    remember(tab.getQuery());
+    updateDownloads(tab);
+  });
+
+  yasgui.on("queryResponse", function (_y, tab) {
+    if (!last || last.status !== 200) return; // errors go through renderProblem
+    var yasr = tab.getYasr();
+    if (yasr && yasr.rootEl && yasr.rootEl.parentNode) yasr.rootEl.parentNode.insertBefore(notice, yasr.rootEl);
+    if (last.headers.get("Vlkg-Truncated") === "true") {
+      var n = last.headers.get("Vlkg-Row-Limit") || String(config.rowLimit);
+      showNotice("warning truncated", [both(
+        "Kết quả bị cắt: chỉ hiển thị " + n + " dòng đầu tiên. Dùng các liên kết tải về để lấy kết quả đầy đủ.",
+        "Results truncated: only the first " + n + " rows are shown. Use the download links for the full result.")]);
+    }
+  });
+
+  yasgui.on("tabSelect", function (_y, id) {
+    hideNotice();
+    var tab = yasgui.getTab(id);
+    if (tab) { remember(tab.getQuery()); updateDownloads(tab); }
+  });
+
+  yasgui.on("tabChange", function (_y, tab) {
+    if (tab === yasgui.getTab()) updateDownloads(tab);
+  });
+
+  var initial = config.initial;
+  if (initial.query) openQuery(initial.query, "", initial.run);
+  else if (initial.example) openExample(initial.example, initial.run);
+  else updateDownloads(yasgui.getTab());
+  document.documentElement.setAttribute("data-vlkg-ready", "true");
+})();

@@ -1,0 +1,156 @@
+"""A small build directory that follows ontology/README.md, for the entity, dump and VoID tests.
+
+DIR/current -> releases/<id>, DIR/store -> current/store, DIR/dumps -> current/dumps, as vlkg/layout.py says.
+It holds two versions of code 15382, the code node, their district and province, a 2025 predecessor,
+an article with a quoted target observation, and graph/meta; the dumps are real gzipped N-Quads/N-Triples
+written from the store, with real sizes, triple counts and SHA-256 in manifest.json.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store, serialize
+
+from vlkg.namespaces import BASE, GRAPH, ID, sparql_prefixes
+
+BUILD_ID = "test-build-1"
+CREATED = "2026-01-02T03:04:05Z"
+ARTICLE = "000_e1149b89a4266354"
+ARTICLE_TEXT = (
+    "Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành\n\n"
+    "Năm 2022, phấn đấu thu nhập bình quân đầu người đạt 55,9 triệu đồng; "
+    "xã Minh Tân đạt chuẩn nông thôn mới nâng cao."
+)
+QUOTE = "thu nhập bình quân đầu người đạt 55,9 triệu đồng"
+Q_START = ARTICLE_TEXT.index(QUOTE)
+Q_END = Q_START + len(QUOTE)
+SR = f"id:src/{ARTICLE}/q/{Q_START}-{Q_END}"
+
+
+def _lit(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def trig() -> str:
+    """The whole fixture dataset as TriG; `id:a/b` is written out as a full IRI (Turtle forbids bare '/')."""
+    return re.sub(r"\bid:([A-Za-z0-9_/-]+)", lambda m: f"<{ID}{m.group(1)}>", _TRIG)
+
+
+FILLER = 150  # extra communes at level-commune, so that its incoming links need two pages
+_FILLER = "\n".join(
+    f'  id:au/{20000 + n}/base a kg:AdminUnitVersion, kg:Commune ; kg:level kg:level-commune ; '
+    f'rdfs:label "Xã Thử {n}"@vi .' for n in range(FILLER)
+)
+_TRIG_PREFIXES = sparql_prefixes().replace("PREFIX ", "@prefix ").replace(">\n", "> .\n")
+g = GRAPH
+_TRIG = _TRIG_PREFIXES + f"""
+<{g}ontology> {{
+  <{BASE}def/> a owl:Ontology ; rdfs:label "Vĩnh Lộc knowledge graph vocabulary"@en .
+  kg:AdminUnitVersion a owl:Class ; rdfs:label "Administrative unit version"@en, "Phiên bản đơn vị hành chính"@vi .
+  kg:Commune a owl:Class ; rdfs:subClassOf kg:AdminUnitVersion ; rdfs:label "Commune"@en, "Xã"@vi .
+  kg:District a owl:Class ; rdfs:subClassOf kg:AdminUnitVersion ; rdfs:label "District"@en, "Huyện"@vi .
+  kg:DvhcCode a owl:Class ; rdfs:label "Administrative unit code"@en, "Mã đơn vị hành chính"@vi .
+  kg:code a owl:ObjectProperty ; rdfs:label "code"@en, "mã"@vi .
+  kg:level-commune a skos:Concept ; skos:prefLabel "commune level"@en, "cấp xã"@vi .
+  kg:dvhcCode a rdfs:Datatype ; rdfs:label "GSO administrative unit code"@en .
+}}
+<{g}ref/dvhc-legacy> {{
+  id:au/38/base a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
+    schema:validThrough "2025-06-30"^^xsd:date .
+  id:au/393/base a kg:AdminUnitVersion, kg:District ; rdfs:label "Huyện Vĩnh Lộc"@vi, "Vinh Loc District"@en ;
+    schema:isPartOf id:au/38/base ; schema:validThrough "2025-06-30"^^xsd:date .
+  id:au/15382/base a kg:AdminUnitVersion, kg:Commune ;
+    rdfs:label "Xã Minh Tân"@vi, "Minh Tân Commune"@en ; schema:name "Xã Minh Tân"@vi ;
+    skos:altLabel "Minh Tân"@vi ; kg:asciiName "Xa Minh Tan" ;
+    skos:notation "15382"^^kg:dvhcCode ; kg:code id:code/dvhc/15382 ; kg:level kg:level-commune ;
+    schema:isPartOf id:au/393/base ; schema:validThrough "2025-06-30"^^xsd:date ;
+    vl:successor id:au/15382/2025-07-01 ; vl:endEvent id:event/2025-07-01/au/15382 ;
+    geo:lat 20.063973 ; geo:long 105.652983 ; kg:attestedIn id:doc/dvhc-legacy-register .
+  id:au/15379/base a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Vĩnh Hùng"@vi, "Vinh Hung Commune"@en ;
+    kg:code id:code/dvhc/15379 ; schema:isPartOf id:au/393/base ; schema:validThrough "2025-06-30"^^xsd:date ;
+    vl:successor id:au/15382/2025-07-01 .
+  id:code/dvhc/15382 a kg:DvhcCode ; skos:notation "15382"^^kg:dvhcCode ; kg:denotedVersion id:au/15382/base .
+{_FILLER}
+  id:code/dvhc/15379 a kg:DvhcCode ; skos:notation "15379"^^kg:dvhcCode ; kg:denotedVersion id:au/15379/base .
+}}
+<{g}ref/dvhc-2025> {{
+  id:au/38/2025-07-01 a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
+    schema:validFrom "2025-07-01"^^xsd:date ; vl:predecessor id:au/38/base .
+  id:au/15382/2025-07-01 a kg:AdminUnitVersion, kg:Commune ;
+    rdfs:label "Xã Biện Thượng"@vi, "Bien Thuong Commune"@en ; kg:code id:code/dvhc/15382 ;
+    schema:isPartOf id:au/38/2025-07-01 ; schema:validFrom "2025-07-01"^^xsd:date ;
+    vl:predecessor id:au/15379/base, id:au/15382/base ; vl:startEvent id:event/2025-07-01/au/15382 ;
+    kg:areaKm2 65.4 ; kg:attestedIn id:doc/qd-19-2025-ttg .
+  id:code/dvhc/15382 a kg:DvhcCode ; kg:denotedVersion id:au/15382/2025-07-01 .
+  id:event/2025-07-01/au/15382 a vl:ChangeEvent, vl:Combination ; dcterms:date "2025-07-01"^^xsd:date ;
+    dcterms:isPartOf id:event/2025-07-01/reform ; kg:legalBasis id:doc/nq-76-2025-ubtvqh15 .
+}}
+<{g}src/{ARTICLE}> {{
+  id:src/{ARTICLE} a schema:NewsArticle, prov:Entity ;
+    schema:headline "Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành"@vi ;
+    schema:datePublished "2021-12"^^xsd:gYearMonth ; schema:inLanguage "vi" ; schema:text {_lit(ARTICLE_TEXT)} .
+  {SR} a oa:SpecificResource ; oa:hasSource id:src/{ARTICLE} ;
+    oa:hasSelector {SR}/quote, {SR}/position .
+  {SR}/quote a oa:TextQuoteSelector ; oa:exact {_lit(QUOTE)}@vi .
+  {SR}/position a oa:TextPositionSelector ; oa:start {Q_START} ; oa:end {Q_END} .
+  id:obs/target/income-per-capita/393-base/2022 a qb:Observation, kg:Target ;
+    kg:valueType kg:Planned ; kg:indicator id:indicator/income-per-capita ;
+    sdmx-dimension:refArea id:au/393/base ; kg:year "2022"^^xsd:gYear ;
+    sdmx-measure:obsValue 55.9 ; kg:comparator odrl:gteq ; prov:wasDerivedFrom {SR} .
+  id:au/15382/base rdfs:label "Xã Minh Tân"@vi .
+}}
+<{g}meta> {{
+  id:dataset/vlkg a void:Dataset, dcat:Dataset ; dcterms:title "Vĩnh Lộc knowledge graph"@en ;
+    void:sparqlEndpoint <https://vinhloc-kg.example/sparql> ; void:subset <{g}ref/dvhc-legacy> ;
+    void:dataDump <https://vinhloc-kg.example/dumps/all.nq.gz> .
+  <{g}ref/dvhc-legacy> a void:Dataset ; dcterms:title "Administrative units before 2025-07-01"@en ;
+    void:dataDump <https://vinhloc-kg.example/dumps/ref-dvhc-legacy.nt.gz> .
+}}
+"""
+
+
+def _dump(path: Path, data: bytes) -> dict[str, object]:
+    # mtime=0 keeps the gzip bytes the same from run to run
+    packed = gzip.compress(data, mtime=0)
+    path.write_bytes(packed)
+    return {"bytes": len(packed), "sha256": hashlib.sha256(packed).hexdigest(),
+            "triples": sum(1 for line in data.decode().splitlines() if line.strip())}
+
+
+def make_build(root: Path) -> Path:
+    """Write the fixture build under `root` and return it (the directory to pass as --store)."""
+    release = root / "releases" / BUILD_ID
+    (release / "dumps").mkdir(parents=True)
+    (release / "queries").mkdir()
+    store = Store(str(release / "store"))
+    store.load(trig(), format=RdfFormat.TRIG)
+    store.flush()
+    legacy = f"{GRAPH}ref/dvhc-legacy"
+    quads = list(store.quads_for_pattern(None, None, None, None))
+    nquads = serialize(sorted(quads, key=str), format=RdfFormat.N_QUADS)
+    legacy_nt = serialize(sorted((q.triple for q in quads if q.graph_name.value == legacy), key=str),
+                          format=RdfFormat.N_TRIPLES)
+    del store  # release the RocksDB lock before the server opens the store read-only
+    dumps = [
+        {"file": "all.nq.gz", "format": "N-Quads", "media_type": "application/n-quads", "graph": None,
+         **_dump(release / "dumps" / "all.nq.gz", nquads)},
+        {"file": "ref-dvhc-legacy.nt.gz", "format": "N-Triples", "media_type": "application/n-triples",
+         "graph": legacy, **_dump(release / "dumps" / "ref-dvhc-legacy.nt.gz", legacy_nt)},
+    ]
+    sums = "".join(f"{d['sha256']}  {d['file']}\n" for d in dumps)
+    (release / "dumps" / "SHA256SUMS").write_text(sums, encoding="utf-8")
+    graphs: dict[str, int] = {}
+    for q in quads:
+        graphs[q.graph_name.value] = graphs.get(q.graph_name.value, 0) + 1
+    manifest = {"build_id": BUILD_ID, "created": CREATED, "graphs": graphs, "triples": len(quads),
+                "dumps": dumps, "queries": []}
+    (release / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    (root / "current").symlink_to(Path("releases") / BUILD_ID)
+    (root / "store").symlink_to(Path("current") / "store")
+    (root / "dumps").symlink_to(Path("current") / "dumps")
+    return root
