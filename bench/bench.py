@@ -139,17 +139,17 @@ def goal_lines(summary: list[dict], memory: dict[str, float]) -> list[str]:
 
 
 def table(cells: list[dict]) -> str:
-    head = (f"{'query':<28}{'mode':<9}{'c':>2} |{'p50 ours':>9}{'native':>8}{'x':>6} |{'p95 ours':>9}"
-            f"{'native':>8} |{'rps ours':>9}{'native':>8}{'x':>6} |{'err':>4}")
+    head = (f"{'query':<28}{'mode':<9}{'c':>2} |{'p50 ours':>9}{'native':>9}{'x':>7} |{'p95 ours':>9}"
+            f"{'native':>9} |{'rps ours':>9}{'native':>8}{'x':>7} |{'err':>4}")
     lines = [head, "-" * len(head)]
     for x in cells:
         o, n = x["servers"].get("ours", {}), x["servers"]["native"]
         p50, p95 = o.get("p50_ms", math.nan), o.get("p95_ms", math.nan)
         rps = o.get("throughput_rps", math.nan)
         lines.append(
-            f"{x['query'][:27]:<28}{x['mode']:<9}{x['concurrency']:>2} |{p50:>9.2f}{n['p50_ms']:>8.2f}"
-            f"{x['p50_ratio']:>6.2f} |{p95:>9.2f}{n['p95_ms']:>8.2f} |{rps:>9.1f}{n['throughput_rps']:>8.1f}"
-            f"{x['throughput_ratio']:>6.2f} |{o.get('errors', 0) + n['errors']:>4}"
+            f"{x['query'][:27]:<28}{x['mode']:<9}{x['concurrency']:>2} |{p50:>9.2f}{n['p50_ms']:>9.2f}"
+            f"{x['p50_ratio']:>7.2f} |{p95:>9.2f}{n['p95_ms']:>9.2f} |{rps:>9.1f}{n['throughput_rps']:>8.1f}"
+            f"{x['throughput_ratio']:>7.2f} |{o.get('errors', 0) + n['errors']:>4}"
         )
     return "\n".join(lines)
 

@@ -124,12 +124,12 @@ def _validate(graphs: list[GraphBuild]) -> None:
 
 def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: dict) -> GraphBuild:
     """The meta graph counts itself; its size does not depend on the numbers it holds, so two passes settle it."""
+    per_graph = sum(len(set(ts)) for ts in content.values())
+    union = set().union(*(set(ts) for ts in content.values()))
     meta = build_meta(cfg, graphs, plan, 0, 0)
     for _ in range(2):
-        everything = {**content, meta.graph: meta.triples}
-        quads = sorted_quads(everything)
-        union = len({Triple(q.subject, q.predicate, q.object) for q in quads})
-        meta = build_meta(cfg, graphs, plan, len(quads), union)
+        meta_set = set(meta.triples)
+        meta = build_meta(cfg, graphs, plan, per_graph + len(meta_set), len(union | meta_set))
     return meta
 
 

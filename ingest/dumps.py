@@ -62,24 +62,21 @@ def plan_dumps(graphs: list[NamedNode]) -> list[PlannedDump]:
     return plan
 
 
-def _key(*terms) -> tuple[str, ...]:
-    return tuple(str(t) for t in terms)
-
-
 def sorted_quads(graphs: dict[NamedNode, list[Triple]]) -> list[Quad]:
-    """All quads ordered by their N-Quads text, so serialisers see the same sequence every build."""
-    quads = {Quad(t.subject, t.predicate, t.object, g) for g, ts in graphs.items() for t in ts}
-    return sorted(quads, key=lambda q: _key(q.graph_name, q.subject, q.predicate, q.object))
+    """All distinct quads, graph by graph, each graph in N-Quads text order: the same sequence every build."""
+    return [Quad(t.subject, t.predicate, t.object, g)
+            for g in sorted(graphs, key=lambda g: g.value) for t in sorted_triples(graphs[g])]
 
 
 def sorted_triples(triples) -> list[Triple]:
     """Distinct triples in N-Triples text order."""
-    return sorted(set(triples), key=lambda t: _key(t.subject, t.predicate, t.object))
+    return sorted(set(triples), key=str)
 
 
 def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
     # mtime=0 and no file name in the header: the gzip bytes then depend on the content only.
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                compresslevel=6) as gz:
         gz.write(data)
     blob = path.read_bytes()
     return len(blob), hashlib.sha256(blob).hexdigest()
@@ -88,9 +85,9 @@ def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
 def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path) -> list[DumpFile]:
     """Write every planned dump of `graphs` into `out`, plus SHA256SUMS; return what was written."""
     out.mkdir(parents=True, exist_ok=True)
-    quads = sorted_quads(graphs)
-    union = sorted_triples(Triple(q.subject, q.predicate, q.object) for q in quads)
     by_graph = {g.value: sorted_triples(ts) for g, ts in graphs.items()}
+    quads = [Quad(t.subject, t.predicate, t.object, NamedNode(g)) for g in sorted(by_graph) for t in by_graph[g]]
+    union = sorted_triples(t for ts in by_graph.values() for t in ts)
     formats = {fmt.name: fmt for scoped in FORMATS.values() for fmt, _ in scoped}
     written: list[DumpFile] = []
     for plan in plan_dumps(list(graphs)):

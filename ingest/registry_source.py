@@ -122,7 +122,7 @@ def _decimal(value: float | None) -> Decimal | None:
 def _data_file(name: str) -> Path:
     """A file of the installed package's data/ folder, found through its distribution record.
 
-    (Importing `vietnamadminunits` to find it would load its parser and pandas: a second for nothing.)
+    (Importing `vietnamadminunits` to find it would load its whole parser: a second for nothing.)
     """
     try:
         dist = metadata.distribution(PACKAGE)
@@ -264,7 +264,9 @@ def _drop_shared_points(units: list[SourceUnit], out: SourceData) -> list[Source
             continue
         shared += len(group)
         group.sort(key=lambda u: (rank[u.level], u.code))
-        keep = [u for u in group if _geocoded_as_itself(u)]
+        # Spelt with diacritics first: Xã Vĩnh Hùng and Xã Vĩnh Hưng were both geocoded to "Vĩnh Hưng".
+        keep = ([u for u in group if _geocoded_as_itself(u, exact=True)]
+                or [u for u in group if _geocoded_as_itself(u, exact=False)])
         # Two places cannot share one point, but a province and its city of the same name can.
         if len({u.name.short for u in keep}) > 1 or len({u.level for u in keep}) < len(keep):
             keep = []
@@ -284,16 +286,18 @@ _PLACE_PREFIX = re.compile(r"^(tt|tx|tp|x|p|q|h)\.\s*|^(đảo|district|ward|com
 _PLACE_SUFFIX = re.compile(r"\s+(district|city|province|town|township|ward|commune)$", re.IGNORECASE)
 
 
-def _geocoded_as_itself(u: SourceUnit) -> bool:
-    """True when the first part of the geocoded address is the unit's own name ('tt. Sóc Sơn, …')."""
+def _geocoded_as_itself(u: SourceUnit, exact: bool) -> bool:
+    """True when the first part of the geocoded address is the unit's own name ('tt. Sóc Sơn, …'),
+    spelt alike with diacritics (`exact`) or once folded (addresses are often ASCII: 'Phuc Xa')."""
     if not u.geocoded:
         return False
     place = _PLACE_SUFFIX.sub("", _PLACE_PREFIX.sub("", u.geocoded.split(",")[0].strip()))
-    return _squash(place) == _squash(u.name.short)
+    return _squash(place, exact) == _squash(u.name.short, exact)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text).lower())
+def _squash(text: str, exact: bool) -> str:
+    text = unicodedata.normalize("NFC", text).lower()
+    return re.sub(r"[\s\W_]", "", text if exact else fold(text))
 
 
 def _read_successions(converter: dict[str, Any], out: SourceData, legacy_keys: dict[str, str],

@@ -27,18 +27,25 @@ def graph_counts(manifest: dict[str, Any]) -> dict[str, int]:
 
 
 def total_triples(manifest: dict[str, Any]) -> int | None:
-    """All triples of the build: `triples` if it is a number, else the sum over graphs, else None."""
+    """All triples (quads) of the build: `triples`, else the all-graphs dump's count, else the graphs' sum."""
     total = manifest.get("triples")
     if isinstance(total, int):
         return total
-    if isinstance(total, dict):
-        return sum(v for v in total.values() if isinstance(v, int))
+    for d in dumps(manifest):
+        if d.get("scope") == "dataset" and isinstance(d.get("triples"), int):
+            return int(d["triples"])
     counts = graph_counts(manifest)
     return sum(counts.values()) if counts else None
 
 
+def build_date(manifest: dict[str, Any]) -> str | None:
+    """When the build was made (`built_at`, or `created` in older manifests)."""
+    value = manifest.get("built_at") or manifest.get("created")
+    return str(value) if value else None
+
+
 def dumps(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The dump entries (file, format, media_type, graph, bytes, triples, sha256), file names made safe."""
+    """The dump entries (file, format, media_type, scope, graph, bytes, triples, sha256), safe names only."""
     items = manifest.get("dumps") or []
     return [d for d in items if isinstance(d, dict) and _safe_name(d.get("file"))]
 

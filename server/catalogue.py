@@ -22,7 +22,9 @@ from pathlib import Path
 from vlkg.namespaces import PREFIXES
 
 FIELDS = ("title", "description")
-_FIELD_LINE = re.compile(r"#\s*(?P<key>[a-z]+)(?:@(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]+)*))?\s*:\s?(?P<value>.*)$")
+_FIELD_LINE = re.compile(
+    r"#\s*(?P<key>[a-z]+)(?:@(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]+)*))?\s*:\s?(?P<value>.*)$"
+)
 _CONTINUATION = re.compile(r"#\s{2,}(?P<value>\S.*)$")
 
 # Tokens that can hide a `prefix:` look-alike (strings, IRIs, comments), then prefixed names themselves.
@@ -73,7 +75,8 @@ def parse_example(name: str, text: str) -> Example:
             break
     body = "\n".join(lines[body_start:]).strip("\n") + "\n"
     titles = values["title"] or {"": name}
-    return Example(id=name, query=with_prefixes(body), title=_by_lang(titles), description=_by_lang(values["description"]))
+    return Example(id=name, query=with_prefixes(body), title=_by_lang(titles),
+                   description=_by_lang(values["description"]))
 
 
 def _by_lang(values: dict[str, str]) -> dict[str, str]:

@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from pyoxigraph import Literal, NamedNode, Triple
-from werkzeug.security import safe_join
-
-import vlkg
-from vlkg.namespaces import GRAPH_META, PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.entities import problem
 from vlkg.server.entity_page import Links, build_listing
@@ -29,6 +34,10 @@ from vlkg.server.rdf_response import (
     negotiate,
     serialize_triples,
 )
+from werkzeug.security import safe_join
+
+import vlkg
+from vlkg.namespaces import GRAPH_META, PREFIXES
 
 bp = Blueprint("dumps", __name__)
 
@@ -61,12 +70,12 @@ def listing() -> Response:
     listed = {d["file"] for d in items}
     extra = _other_files(Path(backend.layout.dumps), listed)
     if fmt is JSON:
-        response = jsonify(build_id=backend.build_id, created=backend.manifest.get("created"),
+        response = jsonify(build_id=backend.build_id, built_at=build_info.build_date(backend.manifest),
                            dumps=items, other_files=extra)
     else:
-        response = Response(render_template("dumps.html", dumps=items, other_files=extra,
-                                            build_id=backend.build_id, created=backend.manifest.get("created")),
-                            content_type=HTML.content_type)
+        page = render_template("dumps.html", dumps=items, other_files=extra, build_id=backend.build_id,
+                               built_at=build_info.build_date(backend.manifest))
+        response = Response(page, content_type=HTML.content_type)
     return finish(response, request, etag_for(backend.build_id, "dumps", fmt.media_type))
 
 
@@ -77,13 +86,14 @@ def _entry(d: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
         "url": url_for("dumps.download", filename=d["file"], _external=True),
         "format": d.get("format"),
         "media_type": d.get("media_type"),
+        "scope": d.get("scope") or ("graph" if d.get("graph") else "dataset"),
         "graph": d.get("graph"),
         "graph_page": Links(_backend().settings["base_iri"], request.script_root).href(d["graph"])
         if d.get("graph") else None,
         "bytes": d.get("bytes"),
         "triples": d.get("triples"),
         "sha256": d.get("sha256"),
-        "date": d.get("created") or manifest.get("created"),
+        "date": d.get("built_at") or build_info.build_date(manifest),
     }
 
 
@@ -92,7 +102,8 @@ def _other_files(directory: Path, listed: set[str]) -> list[dict[str, Any]]:
     if not directory.is_dir():
         return []
     return [
-        {"file": p.name, "url": url_for("dumps.download", filename=p.name, _external=True), "bytes": p.stat().st_size}
+        {"file": p.name, "url": url_for("dumps.download", filename=p.name, _external=True),
+         "bytes": p.stat().st_size}
         for p in sorted(directory.iterdir()) if p.is_file() and p.name not in listed
     ]
 
@@ -108,7 +119,9 @@ def download(filename: str) -> Response:
     suffix = Path(filename).suffix.lower()
     response = send_from_directory(
         directory.resolve(), filename,
-        mimetype=_MEDIA_TYPES.get(suffix, "text/plain" if suffix in ("", ".txt") else "application/octet-stream"),
+        mimetype=_MEDIA_TYPES.get(
+            suffix, "text/plain" if suffix in ("", ".txt") else "application/octet-stream"
+        ),
         as_attachment=suffix == ".gz", download_name=Path(filename).name, conditional=True,
     )
     response.headers["Cache-Control"] = DUMP_CACHE_CONTROL
@@ -117,7 +130,7 @@ def download(filename: str) -> Response:
 
 @bp.get("/.well-known/void")
 def void() -> Response:
-    """The VoID/DCAT description of the dataset (the graph/meta named graph); Turtle unless asked otherwise."""
+    """The VoID/DCAT description of the dataset (the graph/meta named graph); Turtle by default."""
     backend = _backend()
     try:
         fmt = negotiate(request, (TURTLE, NTRIPLES, JSONLD, RDFXML, HTML))
@@ -137,7 +150,7 @@ def void() -> Response:
 
 
 def _minimal_void(backend: Any) -> list[Triple]:
-    """For a store without graph/meta: a dataset with its endpoint and size, so the URL never comes back empty."""
+    """For a store without graph/meta: a dataset with its endpoint and size, never an empty answer."""
     void, rdf, xsd = PREFIXES["void"], PREFIXES["rdf"], PREFIXES["xsd"]
     dataset = NamedNode(backend.settings["base_iri"] + "dataset")
     out = [
@@ -146,7 +159,8 @@ def _minimal_void(backend: Any) -> list[Triple]:
     ]
     total = _triple_count(backend)
     if total is not None:
-        out.append(Triple(dataset, NamedNode(void + "triples"), Literal(str(total), datatype=NamedNode(xsd + "integer"))))
+        count = Literal(str(total), datatype=NamedNode(xsd + "integer"))
+        out.append(Triple(dataset, NamedNode(void + "triples"), count))
     return out
 
 
@@ -185,7 +199,8 @@ def version() -> Response:
     backend = _backend()
     response = jsonify(
         vlkg=vlkg.__version__, pyoxigraph=pyoxigraph.__version__, python=platform.python_version(),
-        build_id=backend.build_id, build_date=backend.manifest.get("created"),
+        build_id=backend.build_id, build_date=build_info.build_date(backend.manifest),
+        dataset_version=backend.manifest.get("dataset_version"), issued=backend.manifest.get("issued"),
     )
     response.headers["Cache-Control"] = "no-cache"
     return response

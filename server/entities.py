@@ -7,14 +7,13 @@ deduplicated; the HTML page adds labels, incoming links, quotes and unit version
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote as urlquote
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import NamedNode, Store
-
 from vlkg.server import describe
 from vlkg.server.entity_page import Links, build_page
+from vlkg.server.errors import Problem, error_response
 from vlkg.server.rdf_response import (
     ALL_FORMATS,
     HTML,
@@ -27,6 +26,7 @@ from vlkg.server.rdf_response import (
     negotiate,
     serialize_triples,
 )
+
 from vlkg.text import fold
 
 bp = Blueprint("entities", __name__)
@@ -58,8 +58,9 @@ def _serve(rel: str) -> Response:
     try:
         node = NamedNode(base + rel)
     except ValueError as exc:
-        return problem(400, f"The requested path decodes to {'/' + rel!r}, which cannot be part of an IRI ({exc}). "
-                            "IRIs of this dataset use only ASCII letters, digits and - _ . / : check the link.")
+        return problem(400, f"The requested path decodes to {'/' + rel!r}, which cannot be part of an IRI "
+                            f"({exc}). IRIs of this dataset use only ASCII letters, digits and - _ . / : "
+                            "check the link.")
     forced: Format | None = None
     if not describe.is_known(store, node):
         node, forced = _with_extension(store, base, rel)
@@ -111,7 +112,7 @@ def _alternates(links: Links, node: NamedNode) -> list[tuple[Format, str]]:
 
 def _sparql_href(query: str) -> str:
     """A link that opens the query editor with this query loaded."""
-    return (request.script_root or "") + "/?query=" + urlquote(query, safe="")
+    return (request.script_root or "") + "/?run=1&query=" + urlquote(query, safe="")
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -147,10 +148,12 @@ def _not_found(store: Store, base: str, rel: str) -> Response:
             hints.append((why, links.href(node.value) or ""))
     parent = iri.rsplit("/", 1)[0] + "/"
     hints.append(("List the IRIs that start like this one with SPARQL", _sparql_href(
-        f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{_sparql_str(parent)}")) }} LIMIT 100')))
+        f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{_sparql_str(parent)}")) }}\n'
+        "LIMIT 100")))
     hints.append(("Find a resource by its name (e.g. a commune) with SPARQL", _sparql_href(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-        'SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER(CONTAINS(LCASE(STR(?label)), "vĩnh lộc")) } LIMIT 100')))
+        "SELECT ?s ?label WHERE {\n  ?s rdfs:label ?label\n"
+        '  FILTER(CONTAINS(LCASE(STR(?label)), "vĩnh lộc"))\n} LIMIT 100')))
     message = f"There is no resource <{iri}> in this dataset."
     if not rel.isascii():
         message += " IRIs of this dataset are ASCII only (no Vietnamese letters): use codes or folded names."
@@ -170,11 +173,17 @@ def _sparql_str(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+_CODES = {400: "bad_request", 404: "not_found", 406: "not_acceptable"}
+
+
 def problem(status: int, message: str, hints: list[tuple[str, str]] | None = None) -> Response:
-    """An error as a short HTML page for browsers, plain text for everyone else."""
+    """An error as a short HTML page for browsers; plain text or JSON (errors.py) for everyone else."""
     hints = hints or []
     if request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]:
-        body: Any = render_template("entity_problem.html", status=status, message=message, hints=hints)
-        return Response(body, status=status, content_type=HTML.content_type)
+        body = render_template("entity_problem.html", status=status, message=message, hints=hints)
+        response = Response(body, status=status, content_type=HTML.content_type)
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept")
+        return response
     lines = [message, *(f"- {why}: {request.host_url.rstrip('/')}{href}" for why, href in hints)]
-    return Response("\n".join(lines) + "\n", status=status, content_type="text/plain; charset=utf-8")
+    return error_response(Problem(_CODES[status], "\n".join(lines)))

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
-
-from vlkg.namespaces import PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.labels import GROUPS, OTHER_GROUP, curie, group_of, order_in_group, pick, short_name
+
+from vlkg.namespaces import PREFIXES
 
 INCOMING_PAGE = 100  # incoming links per page
 LONG_LITERAL = 300  # longer literals (e.g. article text) are folded away
@@ -161,7 +161,7 @@ def build_page(
     total = sum(n for _, n in counts)
     pages = max(1, math.ceil(total / INCOMING_PAGE))
     incoming_page = min(max(1, incoming_page), pages)
-    inc = describe.incoming(store, node, INCOMING_PAGE, (incoming_page - 1) * INCOMING_PAGE)
+    inc = describe.incoming(store, node, counts, INCOMING_PAGE, (incoming_page - 1) * INCOMING_PAGE)
     code = describe.code_of(store, node)
     versions = describe.versions(store, code) if code is not None else []
     lineage = describe.lineage(store, node)
@@ -297,8 +297,8 @@ def _groups(facts: list[describe.Fact], view: _Viewer) -> list[Group]:
     groups = []
     for key, title in [(k, t) for k, t, _ in GROUPS] + [OTHER_GROUP]:
         preds = sorted((p for p in by_predicate if group_of(p) == key), key=order_in_group)
-        rows = [Row(view.resource(NamedNode(p)), [view.value(f) for f in sorted(by_predicate[p], key=_value_key)])
-                for p in preds]
+        rows = [Row(view.resource(NamedNode(p)), [view.value(f) for f in sorted(facts_of, key=_value_key)])
+                for p in preds for facts_of in [by_predicate[p]]]
         if rows:
             groups.append(Group(key, title, rows))
     return groups
@@ -325,7 +325,7 @@ def _graph_view(store: Store, node: NamedNode, links: Links, manifest: dict[str,
 
 
 def _article(facts: list[describe.Fact], span: tuple[int, int] | None) -> ArticleView | None:
-    """The article text with the span [start, end) marked, when the page is an article and a span was asked."""
+    """The article text with [start, end) marked, when the page is an article and a span was asked."""
     if span is None:
         return None
     for f in facts:

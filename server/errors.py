@@ -31,6 +31,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "internal": (500, "Internal error"),
     "timeout": (503, "Query timed out"),
     "busy": (503, "Server busy"),
+    "result_too_large": (507, "Result too large"),
 }
 _BY_STATUS = {status: code for code, (status, _title) in reversed(ERRORS.items())}
 

@@ -17,11 +17,11 @@ import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from vlkg.server import frames
 from vlkg.server.errors import Problem
@@ -29,13 +29,24 @@ from vlkg.server.errors import Problem
 log = logging.getLogger(__name__)
 
 
+SPOOL_MEMORY = 8 * 1024 * 1024  # bigger answers wait on disk until complete
+
+
 @dataclass
 class Answer:
-    """A query's answer: `header` from the query process, then either `body` or streamed `chunks`."""
+    """A complete answer: `header` from the query process, and `body` in memory or `file` (`size` bytes)."""
 
     header: dict[str, Any]
     body: bytes | None = None
-    chunks: Iterator[bytes] | None = None
+    file: IO[bytes] | None = None
+    size: int = 0
+
+    def read_all(self) -> bytes:
+        if self.body is None and self.file is not None:
+            self.body = self.file.read()
+            self.file.close()
+            self.file = None
+        return self.body or b""
 
 
 class QueryProcess:
@@ -104,8 +115,13 @@ class Executor:
         for qp in procs:
             qp.kill()
 
-    def run(self, request: dict[str, Any], timeout: float) -> Answer:
-        """Run one query within `timeout` seconds (waiting for a free process included)."""
+    def run(self, request: dict[str, Any], timeout: float, max_bytes: int) -> Answer:
+        """Run one query within `timeout` seconds (waiting for a free process included).
+
+        The answer is complete before any byte goes to the client, so every failure (timeout, evaluation
+        error, a result over `max_bytes`) gets its own status; a client never receives a cut result
+        that looks whole (the fault of streamed bodies noted in oxigraph and OriginTrail/dkg#2298).
+        """
         deadline = time.monotonic() + timeout
         try:
             qp = self._idle.get(timeout=timeout)
@@ -116,24 +132,57 @@ class Executor:
                 "Try again in a moment.",
                 {"Retry-After": "5"},
             ) from None
+        reusable = False
         try:
             frames.send_json(qp.sock, b"Q", request)
             kind, payload = self._recv(qp, deadline, timeout)
+            if kind == b"C":
+                reusable = True
+                header, body = frames.split_complete(payload)
+                return Answer(header, body=body)
+            if kind == b"X":
+                reusable = True
+                failure = json.loads(payload)
+                raise Problem(failure["code"], failure["message"])
+            if kind == b"H":
+                answer = self._spool(qp, json.loads(payload), deadline, timeout, max_bytes)
+                reusable = True
+                return answer
+            raise Problem("internal", f"Unexpected answer from the query process (frame {kind!r}).")
+        finally:
+            if reusable:
+                self._idle.put(qp)
+            else:  # timed out, died, or still writing a result nobody will read: stop it
+                self._replace(qp)
+
+    def _spool(
+        self, qp: QueryProcess, header: dict[str, Any], deadline: float, timeout: float, max_bytes: int
+    ) -> Answer:
+        """Collect a big answer into a temporary file (memory up to SPOOL_MEMORY, then disk)."""
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix="vlkg-result-")
+        try:
+            while True:
+                kind, payload = self._recv(qp, deadline, timeout)
+                if kind == b"D":
+                    spool.write(payload)
+                    if spool.tell() > max_bytes:
+                        raise Problem(
+                            "result_too_large",
+                            f"The result is larger than {max_bytes // 2**20} MiB, the limit of this service. Page "
+                            "through it with ORDER BY + LIMIT/OFFSET, or load a dump from /dumps/.",
+                        )
+                elif kind == b"E":
+                    size = spool.tell()
+                    spool.seek(0)
+                    return Answer(header, file=spool, size=size)
+                elif kind == b"A":
+                    failure = json.loads(payload)
+                    raise Problem(failure["code"], failure["message"])
+                else:
+                    raise Problem("internal", f"Unexpected answer from the query process (frame {kind!r}).")
         except BaseException:
-            self._replace(qp)
+            spool.close()
             raise
-        if kind == b"C":
-            header, body = frames.split_complete(payload)
-            self._idle.put(qp)
-            return Answer(header, body=body)
-        if kind == b"X":
-            self._idle.put(qp)
-            failure = json.loads(payload)
-            raise Problem(failure["code"], failure["message"])
-        if kind == b"H":
-            return Answer(json.loads(payload), chunks=self._stream(qp, deadline, timeout))
-        self._replace(qp)
-        raise Problem("internal", f"Unexpected answer from the query process (frame {kind!r}).")
 
     def _recv(self, qp: QueryProcess, deadline: float, timeout: float) -> tuple[bytes, bytes]:
         remaining = deadline - time.monotonic()
@@ -154,25 +203,3 @@ class Executor:
                 f"The query process ended unexpectedly ({exc}); it has been replaced. Try again; if this "
                 "repeats, the query may need more memory than the server allows.",
             ) from None
-
-    def _stream(self, qp: QueryProcess, deadline: float, timeout: float) -> Iterator[bytes]:
-        """Relay body chunks; an error or the deadline mid-stream aborts the response (no silent cut)."""
-        done = False
-        try:
-            while True:
-                kind, payload = self._recv(qp, deadline, timeout)
-                if kind == b"D":
-                    yield payload
-                elif kind == b"E":
-                    done = True
-                    return
-                else:
-                    failure = json.loads(payload) if kind == b"A" else {"message": f"frame {kind!r}"}
-                    done = kind == b"A"  # the process finished cleanly and can be reused
-                    raise RuntimeError(f"query failed after output started: {failure['message']}")
-        finally:
-            if done:
-                self._idle.put(qp)
-            else:  # timeout, client gone, or protocol error: the process may still be writing
-                self._replace(qp)
-

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Request
-from werkzeug.datastructures import MultiDict
-
 from vlkg.server.errors import Problem
+from werkzeug.datastructures import MultiDict
 
 READ_ONLY = (
     "This service is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted "

@@ -26,7 +26,6 @@ from pyoxigraph import (
     Store,
     serialize,
 )
-
 from vlkg.server import frames
 from vlkg.server.results_writer import write_solutions
 
@@ -46,11 +45,11 @@ GRAPH = {
     "trig": RdfFormat.TRIG,
     "n3": RdfFormat.N3,
 }
-# Prefixes make Turtle-family output readable; N-Triples/N-Quads have none by definition.
+# The query's own PREFIX declarations make Turtle-family output readable; N-Triples/N-Quads have none.
 PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N3, RdfFormat.RDF_XML}
 BOM = b"\xef\xbb\xbf"
-STREAM_AFTER = 2 * 1024 * 1024  # answers up to this size go back in one frame (and can be cached)
-CHUNK = 256 * 1024
+STREAM_AFTER = 8 * 1024 * 1024  # answers up to this size go back in one frame; bigger ones in chunks
+CHUNK = 1024 * 1024
 
 
 class QueryFailed(Exception):
@@ -107,10 +106,11 @@ def _classify(exc: Exception) -> QueryFailed:
     return QueryFailed("internal", f"{type(exc).__name__}: {message}")
 
 
-def run(store: Store, req: dict[str, Any], out_sock: socket.socket, prefixes: dict[str, str]) -> None:
+def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     """Execute one request and write its answer frames."""
     fmt = req["format"]
     limit = req.get("limit") or 0
+    prefixes = req.get("prefixes") or None
     output: Output | None = None
     try:
         results = store.query(
@@ -132,7 +132,8 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket, prefixes: di
             if isinstance(results, QuerySolutions):
                 body = write_solutions(results.variables, rows, fmt)
             else:
-                body = serialize(rows, format=GRAPH[fmt], prefixes=prefixes if GRAPH[fmt] in PREFIXED else None)
+                prefixed = prefixes if GRAPH[fmt] in PREFIXED else None
+                body = serialize(rows, format=GRAPH[fmt], prefixes=prefixed)
             frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
             return
         output = Output(out_sock, header)
@@ -140,7 +141,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket, prefixes: di
             output.write(BOM)
         if isinstance(results, QuerySolutions):
             results.serialize(output, format=TABLE[fmt])
-        elif GRAPH[fmt] in PREFIXED:
+        elif prefixes and GRAPH[fmt] in PREFIXED:
             serialize(results, output, format=GRAPH[fmt], prefixes=prefixes)
         else:
             results.serialize(output, format=GRAPH[fmt])
@@ -169,12 +170,6 @@ def main(argv: list[str]) -> None:
     store_path, fd = argv[0], int(argv[1])
     _exit_with_parent()
     sock = socket.socket(fileno=fd)
-    try:
-        from vlkg.namespaces import PREFIXES
-
-        prefixes = dict(PREFIXES)
-    except ImportError:  # a bare store served outside the project still works
-        prefixes = {}
     store = Store.read_only(store_path)
     while True:
         try:
@@ -183,7 +178,7 @@ def main(argv: list[str]) -> None:
             return
         if kind != b"Q":
             continue
-        run(store, json.loads(payload), sock, prefixes)
+        run(store, json.loads(payload), sock)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from vlkg.namespaces import PREFIXES
 
-# Browsers and proxies may keep a page this long; after that they revalidate (304 while the build is the same).
+# Browsers and proxies may keep a page this long, then revalidate (304 while the build is the same).
 CACHE_CONTROL = "public, max-age=600"
 _RDF_TYPE = PREFIXES["rdf"] + "type"
 
@@ -27,7 +27,8 @@ class Format:
 
     @property
     def content_type(self) -> str:
-        return self.media_type if self.media_type == "application/ld+json" else self.media_type + "; charset=utf-8"
+        # JSON is UTF-8 by definition and has no charset parameter; the text formats state it.
+        return self.media_type if self.media_type.endswith("json") else self.media_type + "; charset=utf-8"
 
 
 HTML = Format("text/html", "html", ("html",), None)
@@ -96,7 +97,8 @@ def _used_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
 def serialize_triples(triples: list[Triple], fmt: Format) -> bytes:
     """Serialise triples, sorted so the same data always gives the same bytes."""
     assert fmt.rdf is not None
-    ordered = sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE, str(t.predicate), str(t.object)))
+    ordered = sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE,
+                                             str(t.predicate), str(t.object)))
     prefixes = _used_prefixes(ordered) if fmt.rdf in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
     return serialize(ordered, format=fmt.rdf, prefixes=prefixes)
 

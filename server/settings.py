@@ -67,6 +67,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest `row-limit=` a client (the query UI) may ask for; results past it are cut and flagged."),
     Setting("result_cap", 0, int,
             "Cap on rows (or triples) for every response, API clients included; 0 = no cap (full results)."),
+    Setting("max_result_mb", 512, int,
+            "Largest result (after serialisation) in MiB; a bigger one gets 507 and a hint to page or use dumps."),
     Setting("max_request_bytes", 1_000_000, int,
             "Largest request body or query string accepted; larger requests get 413."),
     Setting("service_allow", (), tuple,

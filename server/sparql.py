@@ -17,16 +17,17 @@ import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-
+from werkzeug.wsgi import FileWrapper
 from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
-from vlkg.server.executor import Answer
+from vlkg.server.executor import SPOOL_MEMORY, Answer
 from vlkg.server.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate
 from vlkg.server.sparql_syntax import QueryInfo, analyse
 
 bp = Blueprint("sparql", __name__)
 
+IN_MEMORY = SPOOL_MEMORY  # answers that fit stay in memory (cacheable, gzip-able); bigger ones are sent from disk
 EXPOSED_HEADERS = ("Vlkg-Row-Limit", "Vlkg-Truncated", "Vlkg-Timeout", "Vlkg-Cache")
 _RDF_FORMATS = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "rdfxml": "RDF_XML", "jsonld": "JSON_LD",
                 "nquads": "N_QUADS", "trig": "TRIG", "n3": "N3"}
@@ -70,17 +71,23 @@ def endpoint() -> Response:
                 "base": settings["base_iri"],
                 "format": fmt.key,
                 "union": union,
-                "default": list(req.default_graphs) if req.has_protocol_dataset else None,
+                "default": list(req.default_graphs or ()) if req.has_protocol_dataset else None,
                 "named": list(req.named_graphs or ()) if req.has_protocol_dataset else None,
                 "limit": limit,
+                "prefixes": info.prefixes,
             },
             req.timeout,
+            settings["max_result_mb"] * 2**20,
         )
         cache_state = "miss"
-        if answer.body is not None:
-            backend.cache.put(key, answer.header, answer.body)
+        if answer.size <= IN_MEMORY:
+            backend.cache.put(key, answer.header, answer.read_all())
 
-    response = Response(answer.body if answer.body is not None else answer.chunks, status=200)
+    if answer.file is not None:  # a big answer, complete on disk: sent with its length, never cut silently
+        response = Response(FileWrapper(answer.file, 1 << 20), direct_passthrough=True)
+        response.headers["Content-Length"] = str(answer.size)
+    else:
+        response = Response(answer.body)
     headers = response.headers
     headers["Content-Type"] = fmt.content_type.replace(fmt.media_type, media_type)
     headers["Vary"] = "Accept"

@@ -49,6 +49,7 @@ class QueryInfo:
     form: str | None
     has_dataset_clause: bool = False
     services: tuple[Service, ...] = field(default_factory=tuple)
+    prefixes: dict[str, str] = field(default_factory=dict)  # PREFIX declarations, reused for RDF output
 
     @property
     def is_update(self) -> bool:
@@ -96,7 +97,7 @@ def analyse(text: str, base_iri: str | None = None) -> QueryInfo:
             written = toks[j][1] if j < len(toks) else ""
             services.append(Service(_resolve(toks[j] if j < len(toks) else ("", ""), prefixes, base), written))
         i += 1
-    return QueryInfo(form=form, has_dataset_clause=has_from, services=tuple(services))
+    return QueryInfo(form=form, has_dataset_clause=has_from, services=tuple(services), prefixes=prefixes)
 
 
 def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:

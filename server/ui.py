@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 from vlkg.namespaces import PREFIXES, sparql_prefixes
-from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 bp = Blueprint("ui", __name__)
 
@@ -66,6 +66,8 @@ def _page_config(examples: list[Example]) -> dict[str, Any]:
     example = request.args.get("example", "")
     return {
         "endpoint": request.script_root + "/sparql",
+        "root": request.script_root + "/",
+        "baseIri": settings.get("base_iri", ""),
         "prefixesUrl": url_for("ui.prefixes"),
         "rowLimit": row_limit,
         "timeout": settings.get("timeout"),

@@ -51,7 +51,8 @@ g = GRAPH
 _TRIG = _TRIG_PREFIXES + f"""
 <{g}ontology> {{
   <{BASE}def/> a owl:Ontology ; rdfs:label "Vĩnh Lộc knowledge graph vocabulary"@en .
-  kg:AdminUnitVersion a owl:Class ; rdfs:label "Administrative unit version"@en, "Phiên bản đơn vị hành chính"@vi .
+  kg:AdminUnitVersion a owl:Class ;
+    rdfs:label "Administrative unit version"@en, "Phiên bản đơn vị hành chính"@vi .
   kg:Commune a owl:Class ; rdfs:subClassOf kg:AdminUnitVersion ; rdfs:label "Commune"@en, "Xã"@vi .
   kg:District a owl:Class ; rdfs:subClassOf kg:AdminUnitVersion ; rdfs:label "District"@en, "Huyện"@vi .
   kg:DvhcCode a owl:Class ; rdfs:label "Administrative unit code"@en, "Mã đơn vị hành chính"@vi .
@@ -79,7 +80,8 @@ _TRIG = _TRIG_PREFIXES + f"""
   id:code/dvhc/15379 a kg:DvhcCode ; skos:notation "15379"^^kg:dvhcCode ; kg:denotedVersion id:au/15379/base .
 }}
 <{g}ref/dvhc-2025> {{
-  id:au/38/2025-07-01 a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
+  id:au/38/2025-07-01 a kg:AdminUnitVersion, kg:Province ;
+    rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
     schema:validFrom "2025-07-01"^^xsd:date ; vl:predecessor id:au/38/base .
   id:au/15382/2025-07-01 a kg:AdminUnitVersion, kg:Commune ;
     rdfs:label "Xã Biện Thượng"@vi, "Bien Thuong Commune"@en ; kg:code id:code/dvhc/15382 ;
@@ -93,7 +95,8 @@ _TRIG = _TRIG_PREFIXES + f"""
 <{g}src/{ARTICLE}> {{
   id:src/{ARTICLE} a schema:NewsArticle, prov:Entity ;
     schema:headline "Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành"@vi ;
-    schema:datePublished "2021-12"^^xsd:gYearMonth ; schema:inLanguage "vi" ; schema:text {_lit(ARTICLE_TEXT)} .
+    schema:datePublished "2021-12"^^xsd:gYearMonth ; schema:inLanguage "vi" ;
+    schema:text {_lit(ARTICLE_TEXT)} .
   {SR} a oa:SpecificResource ; oa:hasSource id:src/{ARTICLE} ;
     oa:hasSelector {SR}/quote, {SR}/position .
   {SR}/quote a oa:TextQuoteSelector ; oa:exact {_lit(QUOTE)}@vi .
@@ -137,18 +140,20 @@ def make_build(root: Path) -> Path:
                           format=RdfFormat.N_TRIPLES)
     del store  # release the RocksDB lock before the server opens the store read-only
     dumps = [
-        {"file": "all.nq.gz", "format": "N-Quads", "media_type": "application/n-quads", "graph": None,
+        {"file": "all.nq.gz", "format": "N-Quads", "media_type": "application/n-quads", "scope": "dataset",
+         "graph": None,
          **_dump(release / "dumps" / "all.nq.gz", nquads)},
         {"file": "ref-dvhc-legacy.nt.gz", "format": "N-Triples", "media_type": "application/n-triples",
-         "graph": legacy, **_dump(release / "dumps" / "ref-dvhc-legacy.nt.gz", legacy_nt)},
+         "scope": "graph", "graph": legacy, **_dump(release / "dumps" / "ref-dvhc-legacy.nt.gz", legacy_nt)},
     ]
     sums = "".join(f"{d['sha256']}  {d['file']}\n" for d in dumps)
     (release / "dumps" / "SHA256SUMS").write_text(sums, encoding="utf-8")
-    graphs: dict[str, int] = {}
+    graphs: dict[str, dict[str, int]] = {}
     for q in quads:
-        graphs[q.graph_name.value] = graphs.get(q.graph_name.value, 0) + 1
-    manifest = {"build_id": BUILD_ID, "created": CREATED, "graphs": graphs, "triples": len(quads),
-                "dumps": dumps, "queries": []}
+        graphs.setdefault(q.graph_name.value, {"triples": 0})["triples"] += 1
+    # the shape ingest/build.py writes (no top-level triple count: it comes from the all-graphs dump)
+    manifest = {"build_id": BUILD_ID, "built_at": CREATED, "dataset_version": "0.1", "issued": "2026-01-02",
+                "graphs": graphs, "dumps": dumps}
     (release / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     (root / "current").symlink_to(Path("releases") / BUILD_ID)
     (root / "store").symlink_to(Path("current") / "store")

@@ -43,12 +43,16 @@ PREFIXES: dict[str, str] = {
 
 
 class Namespace(str):
-    """A string IRI prefix whose attributes and items are pyoxigraph NamedNodes."""
+    """A string IRI prefix whose attributes and items are pyoxigraph NamedNodes.
 
-    def __getattr__(self, name: str) -> NamedNode:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return NamedNode(self + name)
+    Every public attribute is a term, even names that `str` has as methods (DCTERMS.title, DCTERMS.format):
+    string behaviour is only reachable through operators and functions (`KG + "x"`, `s.startswith(KG)`).
+    """
+
+    def __getattribute__(self, name: str) -> NamedNode:
+        if name.startswith("_"):
+            return super().__getattribute__(name)
+        return NamedNode(str.__add__(self, name))
 
     def __getitem__(self, name: str) -> NamedNode:  # type: ignore[override]
         return NamedNode(self + name)

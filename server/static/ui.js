@@ -66,27 +66,30 @@
     return { code: "", title: "", message: text };
   }
 
-  function explain(status, problem) {
-    var seconds = config.timeout ? String(config.timeout).replace(/\.0$/, "") : "";
+  function explain(status, problem, headers) {
+    var limit = headers && headers.get("Vlkg-Timeout");
     if (status === 0) {
       return both("Không kết nối được tới máy chủ. Kiểm tra máy chủ còn chạy rồi thử lại.",
         "Could not reach the server. Check that it is running, then try again.");
     }
-    if (status === 400) {
+    if (status === 400 && (problem.code === "malformed_query" || !problem.code)) {
       return both("Truy vấn không hợp lệ; sửa lỗi được nêu dưới đây rồi chạy lại.",
         "The query is malformed; fix the error below and run it again.");
     }
+    if (status === 400) {
+      return both("Máy chủ không chạy được truy vấn này; lý do ở dưới.", "The server cannot run this query; the reason is below.");
+    }
     if (status === 503 && problem.code !== "busy") {
-      return both("Truy vấn bị dừng vì vượt quá giới hạn thời gian" + (seconds ? " (" + seconds + " giây)" : "") +
+      return both("Truy vấn bị dừng vì vượt quá giới hạn thời gian" + (limit ? " (" + limit + " giây)" : "") +
         ". Hãy thu hẹp truy vấn: thêm LIMIT hoặc điều kiện cụ thể hơn.",
-        "The query was stopped at the time limit" + (seconds ? " (" + seconds + " s)" : "") +
+        "The query was stopped at the time limit" + (limit ? " (" + limit + " s)" : "") +
         ". Narrow it down: add a LIMIT or more specific patterns.");
     }
     if (status === 503) {
       return both("Máy chủ đang bận; thử lại sau ít phút.", "The server is busy; try again in a moment.");
     }
     if (status === 403) {
-      return both("Máy chủ từ chối yêu cầu này (dịch vụ chỉ đọc).", "The server refused this request (read-only service).");
+      return both("Máy chủ từ chối yêu cầu này; lý do ở dưới.", "The server refused this request; the reason is below.");
     }
     if (status === 413) {
       return both("Truy vấn quá lớn để gửi.", "The query is too large to send.");
@@ -99,8 +102,8 @@
     var status = last ? last.status : (error.status || 0);
     if (last && last.aborted) return Promise.resolve(undefined);
     var problem = problemFrom(error.text);
-    var box = el("div", { "class": "vlkg-problem", "data-status": String(status), role: "alert" }, [
-      el("p", { "class": "explain" }, [explain(status, problem)]),
+    var box = el("div", { "class": "vlkg-problem", "data-status": String(status), "data-code": problem.code, role: "alert" }, [
+      el("p", { "class": "explain" }, [explain(status, problem, last && last.headers)]),
     ]);
     if (problem.title || problem.message) {
       box.append(el("pre", { "class": "server-message" },
@@ -124,7 +127,7 @@
 
   function updateDownloads(tab) {
     if (!tab) return;
-    var query = tab.getQuery();
+    var query = queryOf(tab);
     var links = config.downloads[queryKind(tab)].map(function (pair) {
       return el("a", { href: downloadUrl(query, pair[0]), "data-format": pair[0], download: "vlkg-query." + pair[0].replace("csv-excel", "excel.csv") }, [pair[1]]);
     });
@@ -155,7 +158,7 @@
   /* Defaults are merged index-by-index into arrays, so trim the shared defaults instead of overriding. */
   Yasgui.defaults.yasqe.autocompleters = ["prefixes", "variables"];
   Yasgui.Yasr.defaults.errorRenderers = [renderProblem];
-  Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(this.getQuery(), true); };
+  Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(queryOf(this), true); };
 
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: {
@@ -182,19 +185,24 @@
     return Object.keys(yasgui._tabs).map(function (id) { return yasgui._tabs[id]; });
   }
 
+  /* A tab's query, also for tabs not drawn yet (their editor does not exist, getQuery() throws). */
+  function queryOf(tab) {
+    return tab.getPersistedJson().yasqe.value || "";
+  }
+
   function isPristine(tab) {
-    var q = tab.getQuery().trim();
+    var q = queryOf(tab).trim();
     return q === "" || q === config.starterQuery.trim();
   }
 
   /* Load a query: a tab already holding it, else the tab named `name`, else a pristine active tab, else a new one. */
   function openQuery(query, name, run) {
     var all = tabs();
-    var tab = all.find(function (t) { return t.getQuery() === query; }) ||
+    var tab = all.find(function (t) { return queryOf(t) === query; }) ||
       (name && all.find(function (t) { return t.getName() === name; }));
     var active = yasgui.getTab();
     if (!tab && active && isPristine(active)) tab = active;
-    if (!tab) tab = yasgui.addTab(true, { name: name || "Truy vấn" });
+    if (!tab) tab = yasgui.addTab(true, name ? { name: name } : {});
     yasgui.selectTabId(tab.getId());
     tab = yasgui.getTab(tab.getId());
     if (tab.getQuery() !== query) tab.setQuery(query);
@@ -246,12 +254,25 @@
   yasgui.on("tabSelect", function (_y, id) {
     hideNotice();
     var tab = yasgui.getTab(id);
-    if (tab) { remember(tab.getQuery()); updateDownloads(tab); }
+    if (tab) { remember(queryOf(tab)); updateDownloads(tab); }
   });
 
   yasgui.on("tabChange", function (_y, tab) {
     if (tab === yasgui.getTab()) updateDownloads(tab);
   });
+
+  /* Result tables link our data IRIs to their canonical host; point them at this server, which serves
+     every IRI of the data (entity pages), so browsing works offline and on a mirror. */
+  function localise(event) {
+    var a = event.target.closest && event.target.closest("#yasgui a[href]");
+    if (!a || !config.baseIri) return;
+    var href = a.getAttribute("href");
+    if (href.indexOf(config.baseIri) === 0) {
+      a.setAttribute("href", new URL(href.slice(config.baseIri.length), new URL(config.root, window.location.href)).href);
+      a.removeAttribute("target");
+    }
+  }
+  ["mouseover", "focusin", "pointerdown"].forEach(function (type) { document.addEventListener(type, localise, true); });
 
   var initial = config.initial;
   if (initial.query) openQuery(initial.query, "", initial.run);

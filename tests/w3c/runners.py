@@ -33,6 +33,7 @@ class Outcome:
 
     passed: bool
     detail: str = ""
+    statuses: tuple[int, ...] = ()  # the HTTP status of each request (protocol tests)
 
 
 @cache
@@ -133,15 +134,17 @@ class HttpRunner:
 
     def run_protocol_test(self, test: ProtocolTest) -> Outcome:
         """Send each request of the test in order; every response must be as the manifest says."""
+        statuses: list[int] = []
         for req in test.requests:
-            reason = self._check(req)
+            reason = self._check(req, statuses)
             if reason:
-                return Outcome(False, f"{req.method} {req.target[:60]}: {reason}")
-        return Outcome(True)
+                return Outcome(False, f"{req.method} {req.target[:60]}: {reason}", tuple(statuses))
+        return Outcome(True, "", tuple(statuses))
 
-    def _check(self, req: ProtocolRequest) -> str | None:
+    def _check(self, req: ProtocolRequest, statuses: list[int]) -> str | None:
         target = self.path + req.target.removeprefix("/sparql/")
         status, ctype, body = self.request(req.method, target, req.body, dict(req.headers))
+        statuses.append(status)
         if status // 100 not in req.statuses:
             return f"status {status}, expected {'/'.join(f'{s}xx' for s in sorted(req.statuses))}"
         media = ctype.split(";")[0].strip().lower()

@@ -1,0 +1,82 @@
+"""`vlkg serve`: serve a build (or any pyoxigraph store) read-only over HTTP.
+
+Only click is imported here: the options come from server/settings.py when the command is used, so
+`vlkg --help` and the other commands stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+_CLICK_TYPES: dict[type, Any] = {int: int, float: float, str: str, tuple: str}
+
+
+class _SettingsCommand(click.Command):
+    """A command whose options are generated from the settings table on first use."""
+
+    _loaded = False
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if not self._loaded:
+            from vlkg.server.settings import SETTINGS
+
+            options = [
+                click.Option(
+                    [s.flag, s.name],
+                    type=_CLICK_TYPES[s.type],
+                    default=None,
+                    show_default=False,
+                    help=f"{s.help} [default: {s.default if s.type is not tuple else 'none'}; env {s.env}]",
+                )
+                for s in SETTINGS
+            ]
+            self.params = options + self.params
+            self._loaded = True
+        return super().get_params(ctx)
+
+
+@click.command(cls=_SettingsCommand)
+@click.option("--get", "get_path", metavar="PATH",
+              help="Answer one request in-process (e.g. '/sparql?query=ASK{}'), print it and exit: a smoke test.")
+def serve(get_path: str | None, **values: Any) -> None:
+    """Serve the store read-only: /sparql (SPARQL 1.1 Protocol), the query UI, entity pages, dumps."""
+    from vlkg.server.settings import resolve_settings
+
+    try:
+        settings = resolve_settings(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if get_path is not None:
+        _get(settings, get_path)
+        return
+    from vlkg.server.backend import Backend
+    from vlkg.server.http_server import run
+
+    try:
+        backend = Backend.open(settings)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"vlkg: serving {backend.store_path} (build {backend.build_id}) at "
+        f"http://{settings['host']}:{settings['port']}/ with {settings['server']}",
+        err=True,
+    )
+    run(settings)
+
+
+def _get(settings: dict[str, Any], path: str) -> None:
+    from vlkg.server import create_app
+
+    try:
+        app = create_app(settings)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        response = app.test_client().get(path)
+        click.echo(response.get_data(as_text=True), nl=False)
+    finally:
+        app.extensions["vlkg"].close()
+    if response.status_code >= 400:
+        raise SystemExit(1)

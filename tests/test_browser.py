@@ -1,0 +1,207 @@
+"""The query page in a real headless Chromium against a real `vlkg serve`, with the network cut.
+
+Chromium is driven through the DevTools protocol over --remote-debugging-pipe (tests/cdp.py); host
+names other than loopback do not resolve, and every request the page makes is recorded and checked.
+Servers: a small build made here (examples, truncation, errors), conftest's `live_server` over a bare
+store (catalogue falls back to the shipped examples), and the real build of data/ (`built`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from cdp import Browser, Page, chromium_path
+from conftest import start_server, stop_server
+from test_ui import ensure_vendor
+from ui_fixture import DISTRICTS, make_build
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed "
+                       "(apt-get install chromium; `make test` installs it)"),
+]
+
+READY = "document.documentElement.dataset.vlkgReady === 'true'"
+TABLE_TEXT = "document.querySelector('.yasr table.dataTable tbody').innerText"
+PROBLEM = "document.querySelector('.yasr .vlkg-problem')"
+COMMUNES_QUERY = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
+                  "SELECT ?commune WHERE { ?commune a kg:Commune }")
+RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ensure_vendor()
+    return make_build(tmp_path_factory.mktemp("browser-build"))
+
+
+@contextmanager
+def serving(store: Path, *args: str) -> Iterator[str]:
+    """A real `vlkg serve` (production WSGI server) on a free loopback port; yields its base URL."""
+    process, url = start_server(store, "--executors", "2", *args)
+    try:
+        yield url
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def server(build: Path) -> Iterator[str]:
+    with serving(build) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    root = tmp_path_factory.mktemp("chromium")
+    running = Browser(root / "profile", root / "chromium.log")
+    yield running
+    running.close()
+
+
+def open_page(browser: Browser, url: str) -> Page:
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for(READY, what="the query page to set itself up")
+    return page
+
+
+def assert_stayed_on(page: Page, server: str) -> None:
+    """With the network cut, the page still worked and asked nothing of any other host."""
+    foreign = [u for u in page.requested_urls() if not u.startswith((server + "/", "data:", "blob:"))]
+    assert foreign == [], f"the page contacted other hosts: {foreign}"
+    assert page.console_errors() == []
+
+
+def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_path: Path) -> None:
+    page = open_page(browser, server + "/")
+    assert page.evaluate("document.querySelectorAll('a.example').length") == 2
+    page.evaluate("document.querySelector('a.example[data-example=\"01-districts\"]').click()")
+    tab_name = page.evaluate("vlkgYasgui.getTab().getName()")
+    assert tab_name == "Các huyện và tên tiếng Việt"
+    page.evaluate("document.querySelector('.yasqe_queryButton').click()")  # the editor's own run button
+    text = page.wait_for(f"{TABLE_TEXT}.includes('Huyện Yên Định') && {TABLE_TEXT}", what="result rows")
+    names = [line.strip() for line in text.splitlines() if "Huyện" in line]
+    assert names == ['"Huyện Thọ Xuân"@vi', '"Huyện Vĩnh Lộc"@vi', '"Huyện Yên Định"@vi']  # ORDER BY ?name
+    assert page.evaluate("document.querySelectorAll('.yasr table.dataTable tbody tr').length") == 3
+    assert page.evaluate("document.getElementById('vlkg-notice').hidden")  # nothing to warn about
+
+    # The address bar now carries the query: reloading it brings the same query back.
+    location = page.evaluate("location.href")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["query"][0]
+    assert "?district a kg:District" in query and query.startswith("PREFIX kg:")
+
+    # YASGUI's share button gives our own short form, not its endpoint-carrying one.
+    share = page.evaluate("vlkgYasgui.getTab().getShareableLink()")
+    assert share == server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"})
+
+    # Result IRIs in our namespace lead to this server's entity pages, not to the canonical host.
+    link = "document.querySelector('.yasr table.dataTable tbody a')"
+    page.evaluate(f"{link}.dispatchEvent(new MouseEvent('mouseover', {{bubbles: true}}))")
+    assert page.evaluate(f"{link}.href") == server + "/id/au/395/base"
+
+    # Download links give the full result from /sparql in the chosen format.
+    href = page.evaluate("document.querySelector('#vlkg-downloads a[data-format=\"csv\"]').href")
+    with urllib.request.urlopen(href) as response:
+        rows = list(csv.reader(io.StringIO(response.read().decode("utf-8"))))
+    assert rows[0] == ["district", "name"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(vi for vi, _ in DISTRICTS.values())
+
+    shot = page.screenshot(Path(os.environ.get("VLKG_SCREENSHOT_DIR", tmp_path)) / "query-page.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_stayed_on(page, server)
+
+
+def test_bookmarked_query_runs_and_truncation_is_flagged(browser: Browser, server: str) -> None:
+    url = server + "/?" + urllib.parse.urlencode({"query": COMMUNES_QUERY, "run": "1"})
+    page = open_page(browser, url)
+    notice = page.wait_for("!document.getElementById('vlkg-notice').hidden && "
+                           "document.getElementById('vlkg-notice').innerText", what="the truncation notice")
+    assert "chỉ hiển thị 1000 dòng đầu tiên" in notice
+    assert "only the first 1000 rows are shown" in notice
+    assert page.evaluate("vlkgYasgui.getTab().getQuery()") == COMMUNES_QUERY
+    assert "1000 results" in page.evaluate("document.querySelector('.yasr').innerText")
+    assert_stayed_on(page, server)
+
+
+def test_malformed_query_gets_the_parser_message(browser: Browser, server: str) -> None:
+    url = server + "/?" + urllib.parse.urlencode({"query": "SELECT ?x WHERE { ?x ?y }", "run": "1"})
+    page = open_page(browser, url)
+    text = page.wait_for(f"{PROBLEM} && {PROBLEM}.innerText", what="the error message")
+    assert page.evaluate(f"{PROBLEM}.dataset.status") == "400"
+    assert "The query is malformed" in text and "Truy vấn không hợp lệ" in text
+    assert "1:26" in text  # the parser's own position, passed through verbatim
+    assert "{" not in text.split("\n")[0]  # a sentence, not the raw JSON body
+    assert_stayed_on(page, server)
+
+
+def test_update_is_refused_with_a_reason(browser: Browser, server: str) -> None:
+    update = "PREFIX kg: <https://vinhloc-kg.example/def/>\nINSERT DATA { kg:a kg:b kg:c }"
+    page = open_page(browser, server + "/?" + urllib.parse.urlencode({"query": update, "run": "1"}))
+    text = page.wait_for(f"{PROBLEM} && {PROBLEM}.innerText", what="the refusal")
+    assert page.evaluate(f"{PROBLEM}.dataset.status") == "403"
+    assert "read-only" in text
+
+
+def test_timeout_gets_a_plain_message(browser: Browser, build: Path) -> None:
+    with serving(build, "--timeout", "2", "--max-timeout", "2") as quick:
+        page = open_page(browser, quick + "/?" + urllib.parse.urlencode({"query": RUNAWAY_QUERY, "run": "1"}))
+        text = page.wait_for(f"{PROBLEM} && {PROBLEM}.innerText", what="the timeout message")
+        assert page.evaluate(f"{PROBLEM}.dataset.status") == "503"
+        assert "stopped at the time limit" in text and "giới hạn thời gian" in text
+        assert "2 s" in text  # the server's own sentence names the limit that applied
+        assert_stayed_on(page, quick)
+
+
+def test_editor_completes_our_prefixes_without_outside_services(browser: Browser, server: str) -> None:
+    page = open_page(browser, server + "/")
+    yasqe = "vlkgYasgui.getTab().getYasqe()"
+    # Only completers that need no web service are on (LOV's class/property completers are not).
+    assert page.evaluate(f"Object.keys({yasqe}.autocompleters).sort()") == ["prefixes", "variables"]
+    page.evaluate(f"(() => {{ const y = {yasqe}; y.focus(); y.setValue('PREFIX k'); y.setCursor(0, 8);"
+                  " y.autocomplete(); })()")
+    hints = page.wait_for("document.querySelector('.CodeMirror-hints') && "
+                          "document.querySelector('.CodeMirror-hints').innerText", what="prefix completions")
+    assert "kg: <https://vinhloc-kg.example/def/>" in hints
+    assert server + "/ui/prefixes.json" in page.requested_urls()
+    assert_stayed_on(page, server)
+
+
+def test_bare_store_lists_shipped_examples_and_runs_a_query(browser: Browser, live_server: str) -> None:
+    """conftest's server over a bare store (no build, no queries folder): the shipped examples are listed."""
+    from vlkg.server.catalogue import examples_dir, load_examples
+
+    ensure_vendor()
+    shipped = load_examples(examples_dir(None))
+    page = open_page(browser, live_server + "/")
+    listed = page.evaluate("[...document.querySelectorAll('a.example')].map(a => a.dataset.example)")
+    assert listed == [e.id for e in shipped]
+    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+             "SELECT ?label WHERE { ?unit skos:prefLabel ?label FILTER(lang(?label) = 'vi') }")
+    page = open_page(browser, live_server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"}))
+    text = page.wait_for(f"{TABLE_TEXT}.includes('Xã Vĩnh Thịnh') && {TABLE_TEXT}", what="result rows")
+    assert "Huyện Vĩnh Lộc" in text and "Tỉnh Thanh Hóa" in text
+    assert_stayed_on(page, live_server)
+
+
+def test_real_build_example_runs(browser: Browser, built: Path) -> None:
+    """The build of data/: its own example catalogue, and one example run from a click shows its rows."""
+    ensure_vendor()
+    with serving(built) as url:
+        page = open_page(browser, url + "/")
+        example = "document.querySelector('a.example[data-example=\"targets-2022\"]')"
+        assert page.evaluate(f"{example}.innerText").startswith("Các chỉ tiêu năm 2022 của huyện Vĩnh Lộc")
+        page.evaluate(f"{example}.click()")
+        page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+        text = page.wait_for(f"{TABLE_TEXT}.includes('thu nhập bình quân đầu người') && {TABLE_TEXT}",
+                             what="rows of the 2022 targets")
+        assert "55.9" in text and "triệu đồng" in text
+        assert_stayed_on(page, url)
