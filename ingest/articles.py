@@ -12,13 +12,13 @@ import unicodedata
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
+
 from vlkg.ingest.facts import FactFile, Figure, Quote, UnitRef, load_facts
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
 from vlkg.ingest.registry_names import UNIT_TYPES
 from vlkg.ingest.resolve import Registry, UnitRecord
 from vlkg.ingest.sources import Source, load_source
 from vlkg.ingest.vocabulary import Vocabulary, vocabulary
-
 from vlkg.namespaces import (
     FOAF,
     ID,

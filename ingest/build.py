@@ -18,7 +18,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, Quad, Store, Triple
 
 from vlkg import __version__
-from vlkg.ingest.dumps import plan_dumps, sorted_quads, write_dumps
+from vlkg.ingest.dumps import plan_dumps, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
 from vlkg.layout import Layout
@@ -94,8 +94,8 @@ def run_build(out: Path, data_dir: Path, progress: bool = True) -> dict[str, Any
     layout.releases.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=layout.releases))
     try:
-        dumps = p.step("dumps", lambda: write_dumps(all_graphs, staging / "dumps"))
-        p.step("store", lambda: _write_store(all_graphs, staging / "store"))
+        stored = p.step("store", lambda: _write_store(all_graphs, staging / "store"))
+        dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps"))
         _copy_queries(staging / "queries")
         manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
@@ -133,12 +133,18 @@ def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: di
     return meta
 
 
-def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> None:
+def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> dict[NamedNode, list[Triple]]:
+    """Load the store; return its quads by graph as the store holds them (literals in canonical form, e.g.
+    "8.0"^^xsd:decimal becomes "8"), so that the dumps hold exactly what the store serves."""
     store = Store(str(path))
     store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for g, ts in graphs.items() for t in ts)
     store.flush()
     store.optimize()
+    stored: dict[NamedNode, list[Triple]] = {g: [] for g in graphs}
+    for q in store:
+        stored[q.graph_name].append(Triple(q.subject, q.predicate, q.object))
     del store  # closes RocksDB before the directory is renamed
+    return stored
 
 
 def _copy_queries(dest: Path) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from vlkg.ingest.model import BuildError
 
+from vlkg.ingest.model import BuildError
 from vlkg.text import parse_vi_number
 
 KINDS = ("target", "result", "estimate")

@@ -11,7 +11,18 @@ from pyoxigraph import NamedNode
 from vlkg.ingest.dumps import PlannedDump
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
 from vlkg.namespaces import (
-    BASE, DCAT, DCTERMS, FOAF, GRAPH_META, ID, PREFIXES, PROV, RDF, RDFS, SD, VOID,
+    BASE,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    GRAPH_META,
+    ID,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    SD,
+    VOID,
 )
 
 DATASET = NamedNode(ID + "dataset/vlkg")

@@ -55,9 +55,8 @@ def lit(value: str | int | Decimal | float | bool, lang: str | None = None,
 
 
 def _decimal_lexical(d: Decimal) -> str:
-    """Canonical-ish xsd:decimal lexical form: no exponent, at least one fractional digit."""
-    text = format(d.normalize(), "f")
-    return text if "." in text else text + ".0"
+    """The xsd:decimal form the store keeps ('122', '55.9'): dumps and store then hold the very same literals."""
+    return format(d.normalize(), "f")
 
 
 def date_lit(iso: str) -> Literal:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pyoxigraph import NamedNode
+
 from vlkg.ingest.model import GraphBuild, date_lit, lit
 from vlkg.ingest.registry_crosscheck import crosscheck
 from vlkg.ingest.registry_docs import (
@@ -27,7 +28,6 @@ from vlkg.ingest.registry_docs import (
 from vlkg.ingest.registry_names import LEVEL_CLASS
 from vlkg.ingest.registry_source import LEGACY, SourceData, SourceUnit, Succession, read_source, uid_order
 from vlkg.ingest.resolve import Registry, UnitRecord
-
 from vlkg.namespaces import (
     DCTERMS,
     GEO,

@@ -15,7 +15,6 @@ from importlib import metadata
 from vlkg.ingest.registry_findings import Findings
 from vlkg.ingest.registry_names import parse_full_name
 from vlkg.ingest.registry_source import SourceUnit
-
 from vlkg.text import fold_key
 
 OTHER = "vietnam-provinces"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
-from vlkg.ingest.model import GraphBuild, date_lit, lit
 
+from vlkg.ingest.model import GraphBuild, date_lit, lit
 from vlkg.namespaces import DCTERMS, IDNS, KG, RDF, RDFS, SCHEMA, VL
 
 REFORM_DATE = "2025-07-01"

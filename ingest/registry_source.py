@@ -22,7 +22,6 @@ from typing import Any
 from vlkg.ingest.model import BuildError
 from vlkg.ingest.registry_findings import Findings
 from vlkg.ingest.registry_names import ParsedName, parse_full_name, type_by_word
-
 from vlkg.text import fold
 
 PACKAGE = "vietnamadminunits"

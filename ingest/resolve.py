@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from pyoxigraph import NamedNode
-from vlkg.ingest.model import BuildError
 
+from vlkg.ingest.model import BuildError
 from vlkg.text import fold_key
 
 LEVELS = ("province", "district", "commune")

@@ -30,18 +30,12 @@ NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float", "int", "lo
 
 # Parameters we understand; anything else under sh: on a shape is refused (see UnsupportedShape).
 KNOWN = {f"{SH}{n}" for n in (
-    "targetClass targetNode targetSubjectsOf targetObjectsOf property path name message description severity "
-    "deactivated order group class datatype nodeKind minCount maxCount in hasValue pattern flags minLength "
-    "maxLength languageIn minInclusive maxInclusive minExclusive maxExclusive lessThan lessThanOrEquals or xone "
-    "and not node qualifiedValueShape qualifiedMinCount qualifiedMaxCount qualifiedValueShapesDisjoint "
-    "uniqueLang".split())}
+    ["targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property", "path", "name", "message", "description", "severity", "deactivated", "order", "group", "class", "datatype", "nodeKind", "minCount", "maxCount", "in", "hasValue", "pattern", "flags", "minLength", "maxLength", "languageIn", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "lessThan", "lessThanOrEquals", "or", "xone", "and", "not", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "uniqueLang"])}
 
 
 # Parameters that are constraints (as opposed to targets, paths, names and messages).
 _CHECKED = {n for n in (
-    "class datatype nodeKind minCount maxCount in hasValue pattern minLength maxLength languageIn minInclusive "
-    "maxInclusive minExclusive maxExclusive lessThan lessThanOrEquals uniqueLang or xone and not node "
-    "qualifiedValueShape".split())}
+    ["class", "datatype", "nodeKind", "minCount", "maxCount", "in", "hasValue", "pattern", "minLength", "maxLength", "languageIn", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "lessThan", "lessThanOrEquals", "uniqueLang", "or", "xone", "and", "not", "node", "qualifiedValueShape"])}
 
 
 class UnsupportedShape(Exception):

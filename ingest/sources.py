@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
 from vlkg.ingest.model import BuildError
 
 # Line 1 of every article: " date 2021-12 <title>" (see the seeds' ANNOTATION.md, "Article format").

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode
-from vlkg.ingest.ontology import build_ontology
 
+from vlkg.ingest.ontology import build_ontology
 from vlkg.namespaces import RDF, RDFS, SKOS
 
 

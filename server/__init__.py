@@ -28,6 +28,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
     from flask_compress import Compress
+
     from vlkg.server import cors, dumps, entities, errors, sparql, ui
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings

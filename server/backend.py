@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import Store
-from vlkg.server.cache import ResultCache
-from vlkg.server.executor import Executor
 
 from vlkg.layout import Layout
+from vlkg.server.cache import ResultCache
+from vlkg.server.executor import Executor
 
 
 @dataclass

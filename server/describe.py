@@ -12,9 +12,9 @@ from itertools import islice
 from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
-from vlkg.server.labels import LABEL_PREDICATES
 
 from vlkg.namespaces import PREFIXES, sparql_prefixes
+from vlkg.server.labels import LABEL_PREDICATES
 
 Term = NamedNode | Literal
 

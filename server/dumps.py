@@ -18,6 +18,10 @@ from flask import (
     url_for,
 )
 from pyoxigraph import Literal, NamedNode, Triple
+from werkzeug.security import safe_join
+
+import vlkg
+from vlkg.namespaces import GRAPH_META, PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.entities import problem
 from vlkg.server.entity_page import Links, build_listing
@@ -34,10 +38,6 @@ from vlkg.server.rdf_response import (
     negotiate,
     serialize_triples,
 )
-from werkzeug.security import safe_join
-
-import vlkg
-from vlkg.namespaces import GRAPH_META, PREFIXES
 
 bp = Blueprint("dumps", __name__)
 

@@ -11,6 +11,7 @@ from urllib.parse import quote as urlquote
 
 from flask import Blueprint, Response, current_app, render_template, request
 from pyoxigraph import NamedNode, Store
+
 from vlkg.server import describe
 from vlkg.server.entity_page import Links, build_page
 from vlkg.server.errors import Problem, error_response
@@ -26,7 +27,6 @@ from vlkg.server.rdf_response import (
     negotiate,
     serialize_triples,
 )
-
 from vlkg.text import fold
 
 bp = Blueprint("entities", __name__)

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote as urlquote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
-from vlkg.server import build_info, describe
-from vlkg.server.labels import GROUPS, OTHER_GROUP, curie, group_of, order_in_group, pick, short_name
 
 from vlkg.namespaces import PREFIXES
+from vlkg.server import build_info, describe
+from vlkg.server.labels import GROUPS, OTHER_GROUP, curie, group_of, order_in_group, pick, short_name
 
 INCOMING_PAGE = 100  # incoming links per page
 LONG_LITERAL = 300  # longer literals (e.g. article text) are folded away

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Request
-from vlkg.server.errors import Problem
 from werkzeug.datastructures import MultiDict
+
+from vlkg.server.errors import Problem
 
 READ_ONLY = (
     "This service is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted "

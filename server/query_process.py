@@ -26,6 +26,7 @@ from pyoxigraph import (
     Store,
     serialize,
 )
+
 from vlkg.server import frames
 from vlkg.server.results_writer import write_solutions
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.wsgi import FileWrapper
+
 from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 from vlkg.namespaces import PREFIXES, sparql_prefixes
+from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 bp = Blueprint("ui", __name__)
 
@@ -60,8 +60,10 @@ def _page_config(examples: list[Example]) -> dict[str, Any]:
     settings = current_app.config.get("VLKG", {})
     yasgui = vendor_manifest().get("packages", {}).get("@zazuko/yasgui", {}).get("version", "")
     row_limit = _row_limit()
-    # Stored tabs carry endpoint, arguments and plugin settings: key them on everything that shapes them.
-    state_key = hashlib.sha256(f"{STATE_VERSION}|{yasgui}|{row_limit}".encode()).hexdigest()[:10]
+    # Stored tabs carry endpoint, arguments and plugin settings: key them on everything that shapes them
+    # (localStorage is per origin already, so host and port need not be part of the key).
+    shape = f"{STATE_VERSION}|{yasgui}|{row_limit}|{request.script_root}"
+    state_key = hashlib.sha256(shape.encode()).hexdigest()[:10]
     query = request.args.get("query", "")
     example = request.args.get("example", "")
     return {

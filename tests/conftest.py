@@ -25,6 +25,9 @@ from typing import Any
 
 import pytest
 
+# The full real build (`built`, `built_store`) lives in its own plugin module.
+pytest_plugins = ["build_fixture"]
+
 DATA = Path(__file__).parent / "data"
 VLKG = Path(sys.executable).with_name("vlkg")
 

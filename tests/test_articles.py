@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, serialize
+
 from vlkg.ingest.articles import build_article, build_articles
 from vlkg.ingest.model import BuildError, GraphBuild
-
 from vlkg.namespaces import ID, KG, ODRL, RDFS, article_graph
 from vlkg.text import parse_vi_number
 

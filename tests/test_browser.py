@@ -30,8 +30,10 @@ pytestmark = [
 ]
 
 READY = "document.documentElement.dataset.vlkgReady === 'true'"
-TABLE_TEXT = "document.querySelector('.yasr table.dataTable tbody').innerText"
-PROBLEM = "document.querySelector('.yasr .vlkg-problem')"
+ACTIVE = "document.getElementById(vlkgYasgui.getTab().getId())"  # the panel of the tab shown
+RUN_BUTTON = f"{ACTIVE}.querySelector('.yasqe_queryButton')"
+TABLE_TEXT = f"{ACTIVE}.querySelector('.yasr table.dataTable tbody').innerText"
+PROBLEM = f"{ACTIVE}.querySelector('.yasr .vlkg-problem')"
 COMMUNES_QUERY = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
                   "SELECT ?commune WHERE { ?commune a kg:Commune }")
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -87,11 +89,11 @@ def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_pa
     page.evaluate("document.querySelector('a.example[data-example=\"01-districts\"]').click()")
     tab_name = page.evaluate("vlkgYasgui.getTab().getName()")
     assert tab_name == "Các huyện và tên tiếng Việt"
-    page.evaluate("document.querySelector('.yasqe_queryButton').click()")  # the editor's own run button
+    page.evaluate(f"{RUN_BUTTON}.click()")  # the editor's own run button
     text = page.wait_for(f"{TABLE_TEXT}.includes('Huyện Yên Định') && {TABLE_TEXT}", what="result rows")
     names = [line.strip() for line in text.splitlines() if "Huyện" in line]
     assert names == ['"Huyện Thọ Xuân"@vi', '"Huyện Vĩnh Lộc"@vi', '"Huyện Yên Định"@vi']  # ORDER BY ?name
-    assert page.evaluate("document.querySelectorAll('.yasr table.dataTable tbody tr').length") == 3
+    assert page.evaluate(f"{ACTIVE}.querySelectorAll('.yasr table.dataTable tbody tr').length") == 3
     assert page.evaluate("document.getElementById('vlkg-notice').hidden")  # nothing to warn about
 
     # The address bar now carries the query: reloading it brings the same query back.
@@ -104,7 +106,7 @@ def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_pa
     assert share == server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"})
 
     # Result IRIs in our namespace lead to this server's entity pages, not to the canonical host.
-    link = "document.querySelector('.yasr table.dataTable tbody a')"
+    link = f"{ACTIVE}.querySelector('.yasr table.dataTable tbody a')"
     page.evaluate(f"{link}.dispatchEvent(new MouseEvent('mouseover', {{bubbles: true}}))")
     assert page.evaluate(f"{link}.href") == server + "/id/au/395/base"
 
@@ -128,7 +130,7 @@ def test_bookmarked_query_runs_and_truncation_is_flagged(browser: Browser, serve
     assert "chỉ hiển thị 1000 dòng đầu tiên" in notice
     assert "only the first 1000 rows are shown" in notice
     assert page.evaluate("vlkgYasgui.getTab().getQuery()") == COMMUNES_QUERY
-    assert "1000 results" in page.evaluate("document.querySelector('.yasr').innerText")
+    assert "1000 results" in page.evaluate(f"{ACTIVE}.querySelector('.yasr').innerText")
     assert_stayed_on(page, server)
 
 
@@ -175,6 +177,25 @@ def test_editor_completes_our_prefixes_without_outside_services(browser: Browser
     assert_stayed_on(page, server)
 
 
+def test_typed_construct_query_offers_rdf_downloads(browser: Browser, server: str) -> None:
+    page = open_page(browser, server + "/")
+    formats = "[...document.querySelectorAll('#vlkg-downloads a')].map(a => a.dataset.format).join(' ')"
+    assert page.evaluate(formats) == "csv csv-excel tsv json xml"
+    page.evaluate("(() => { const y = vlkgYasgui.getTab().getYasqe(); y.setValue(''); y.focus(); })()")
+    typed = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
+             "CONSTRUCT { ?d a kg:District } WHERE { ?d a kg:District }")
+    page.call("Input.insertText", {"text": typed})  # real keyboard input into the editor
+    assert page.wait_for(f"{formats} === 'turtle ntriples jsonld rdfxml'", what="RDF download formats")
+    href = page.evaluate("document.querySelector('#vlkg-downloads a[data-format=\"ntriples\"]').href")
+    with urllib.request.urlopen(href) as response:
+        lines = response.read().decode("utf-8").splitlines()
+    assert len(lines) == len(DISTRICTS)
+    page.evaluate(f"{RUN_BUTTON}.click()")
+    text = page.wait_for(f"{TABLE_TEXT}.includes('kg:District') && {TABLE_TEXT}", what="triples in the table")
+    assert text.count("kg:District") == len(DISTRICTS)
+    assert_stayed_on(page, server)
+
+
 def test_bare_store_lists_shipped_examples_and_runs_a_query(browser: Browser, live_server: str) -> None:
     """conftest's server over a bare store (no build, no queries folder): the shipped examples are listed."""
     from vlkg.server.catalogue import examples_dir, load_examples
@@ -200,7 +221,7 @@ def test_real_build_example_runs(browser: Browser, built: Path) -> None:
         example = "document.querySelector('a.example[data-example=\"targets-2022\"]')"
         assert page.evaluate(f"{example}.innerText").startswith("Các chỉ tiêu năm 2022 của huyện Vĩnh Lộc")
         page.evaluate(f"{example}.click()")
-        page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+        page.evaluate(f"{RUN_BUTTON}.click()")
         text = page.wait_for(f"{TABLE_TEXT}.includes('thu nhập bình quân đầu người') && {TABLE_TEXT}",
                              what="rows of the 2022 targets")
         assert "55.9" in text and "triệu đồng" in text

@@ -16,11 +16,11 @@ import pyoxigraph
 import pytest
 from entity_fixture import BUILD_ID, CREATED, make_build
 from pyoxigraph import RdfFormat, Store, parse
-from vlkg.server import create_app
 from werkzeug.serving import make_server
 
 import vlkg
 from vlkg.namespaces import GRAPH_META
+from vlkg.server import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

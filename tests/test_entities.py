@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from entity_fixture import ARTICLE, ARTICLE_TEXT, BUILD_ID, FILLER, Q_END, Q_START, QUOTE, make_build
 from pyoxigraph import NamedNode, RdfFormat, Store, parse
-from vlkg.server import create_app
 
 from vlkg.namespaces import ID
+from vlkg.server import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
+
 from vlkg.ingest.model import BuildError
 from vlkg.ingest.registry import RegistryBuild, build_registry
 from vlkg.ingest.registry_crosscheck import _compare, _Entry
@@ -14,7 +15,6 @@ from vlkg.ingest.registry_findings import Findings
 from vlkg.ingest.registry_names import parse_full_name
 from vlkg.ingest.registry_source import KeyIndex
 from vlkg.ingest.resolve import ResolutionError
-
 from vlkg.namespaces import (
     DCTERMS,
     GEO,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from vlkg.server.sparql_syntax import analyse
 
 BASE = "https://vinhloc-kg.example/"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from ui_fixture import EXAMPLES, make_build
-from vlkg.server.catalogue import examples_dir, load_examples, parse_example, with_prefixes
-from vlkg.server.vendor import VendorError, vendor
 
 from vlkg.namespaces import BASE, PREFIXES
+from vlkg.server.catalogue import examples_dir, load_examples, parse_example, with_prefixes
+from vlkg.server.vendor import VendorError, vendor
 
 REPO = Path(__file__).resolve().parent.parent
 STATIC = REPO / "server" / "static"
@@ -46,9 +46,10 @@ def client(build: Path):
     from vlkg.server import ui
 
     ui.vendor_manifest.cache_clear()
-    app = create_app({"store": str(build)})
+    app = create_app({"store": str(build), "executors": 1})
     app.testing = True
-    return app.test_client()
+    yield app.test_client()
+    app.extensions["vlkg"].close()
 
 
 def page_config(html: str) -> dict:

@@ -125,15 +125,26 @@
     return type === "CONSTRUCT" || type === "DESCRIBE" ? "graph" : "table";
   }
 
+  var shownKind = null;
+  /* Links are rebuilt only when the query form changes (table vs graph formats); otherwise just their
+     hrefs move, so a link under the pointer is never replaced mid-click. */
   function updateDownloads(tab) {
     if (!tab) return;
+    var kind = queryKind(tab);
+    if (kind !== shownKind) {
+      var list = el("span", { "class": "links" }, []);
+      config.downloads[kind].forEach(function (pair, i) {
+        if (i) list.append(" · ");
+        var name = "vlkg-query." + (pair[0] === "csv-excel" ? "excel.csv" : pair[0]);
+        list.append(el("a", { "data-format": pair[0], download: name }, [pair[1]]));
+      });
+      downloads.replaceChildren(both("Tải kết quả đầy đủ", "Download the full result"), ": ", list);
+      shownKind = kind;
+    }
     var query = queryOf(tab);
-    var links = config.downloads[queryKind(tab)].map(function (pair) {
-      return el("a", { href: downloadUrl(query, pair[0]), "data-format": pair[0], download: "vlkg-query." + pair[0].replace("csv-excel", "excel.csv") }, [pair[1]]);
+    downloads.querySelectorAll("a[data-format]").forEach(function (a) {
+      a.href = downloadUrl(query, a.getAttribute("data-format"));
     });
-    var list = el("span", { "class": "links" }, []);
-    links.forEach(function (a, i) { if (i) list.append(" · "); list.append(a); });
-    downloads.replaceChildren(both("Tải kết quả đầy đủ", "Download the full result"), ": ", list);
     downloads.hidden = false;
   }
 
@@ -187,7 +198,8 @@
 
   /* A tab's query, also for tabs not drawn yet (their editor does not exist, getQuery() throws). */
   function queryOf(tab) {
-    return tab.getPersistedJson().yasqe.value || "";
+    var yasqe = tab.getYasqe && tab.getYasqe();
+    return yasqe ? yasqe.getValue() : tab.getPersistedJson().yasqe.value || "";
   }
 
   function isPristine(tab) {
@@ -233,6 +245,7 @@
   });
 
   yasgui.on("query", function (_y, tab) {
+    if (tab !== yasgui.getTab()) return; // a query started in a tab not shown leaves the page as it is
     last = null;
     hideNotice();
     remember(tab.getQuery());
@@ -240,7 +253,7 @@
   });
 
   yasgui.on("queryResponse", function (_y, tab) {
-    if (!last || last.status !== 200) return; // errors go through renderProblem
+    if (!last || last.status !== 200 || tab !== yasgui.getTab()) return; // errors go through renderProblem
     var yasr = tab.getYasr();
     if (yasr && yasr.rootEl && yasr.rootEl.parentNode) yasr.rootEl.parentNode.insertBefore(notice, yasr.rootEl);
     if (last.headers.get("Vlkg-Truncated") === "true") {
@@ -259,6 +272,19 @@
 
   yasgui.on("tabChange", function (_y, tab) {
     if (tab === yasgui.getTab()) updateDownloads(tab);
+  });
+
+  /* Download links follow the editor: refreshed while typing and, to be exact, just before use. */
+  var pending = null;
+  function refreshDownloads() {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(function () { updateDownloads(yasgui.getTab()); }, 300);
+  }
+  ["keyup", "input"].forEach(function (type) {
+    document.getElementById("yasgui").addEventListener(type, refreshDownloads);
+  });
+  ["mouseover", "focusin", "pointerdown"].forEach(function (type) {
+    downloads.addEventListener(type, function () { updateDownloads(yasgui.getTab()); }, true);
   });
 
   /* Result tables link our data IRIs to their canonical host; point them at this server, which serves
