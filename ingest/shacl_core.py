@@ -28,14 +28,17 @@ NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float", "int", "lo
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
                              "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 
-# Parameters we understand; anything else under sh: on a shape is refused (see UnsupportedShape).
-KNOWN = {f"{SH}{n}" for n in (
-    ["targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "property", "path", "name", "message", "description", "severity", "deactivated", "order", "group", "class", "datatype", "nodeKind", "minCount", "maxCount", "in", "hasValue", "pattern", "flags", "minLength", "maxLength", "languageIn", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "lessThan", "lessThanOrEquals", "or", "xone", "and", "not", "node", "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "uniqueLang"])}
-
-
-# Parameters that are constraints (as opposed to targets, paths, names and messages).
-_CHECKED = {n for n in (
-    ["class", "datatype", "nodeKind", "minCount", "maxCount", "in", "hasValue", "pattern", "minLength", "maxLength", "languageIn", "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "lessThan", "lessThanOrEquals", "uniqueLang", "or", "xone", "and", "not", "node", "qualifiedValueShape"])}
+# Constraint parameters we evaluate (everything else on a shape is about targets, paths and messages).
+_CHECKED = frozenset("""
+    class datatype nodeKind minCount maxCount in hasValue pattern minLength maxLength languageIn
+    minInclusive maxInclusive minExclusive maxExclusive lessThan lessThanOrEquals uniqueLang
+    or xone and not node qualifiedValueShape
+""".split())
+# Every sh: parameter we understand; a shape using any other is refused (see UnsupportedShape).
+KNOWN = frozenset(SH + n for n in _CHECKED | set("""
+    targetClass targetNode targetSubjectsOf targetObjectsOf property path name message description severity
+    deactivated order group flags qualifiedMinCount qualifiedMaxCount qualifiedValueShapesDisjoint
+""".split()))
 
 
 class UnsupportedShape(Exception):
@@ -315,7 +318,8 @@ class Validator:
         message, name, severity = (self.param(shape, p) for p in ("message", "name", "severity"))
         return Violation(
             focus=str(focus.value), path=path.value if isinstance(path, NamedNode) else None,
-            value=str(value) if value is not None else None, shape=str(shape), shape_name=name.value if name else None,
+            value=str(value) if value is not None else None,
+            shape=shape.value if isinstance(shape, NamedNode) else str(shape), shape_name=name.value if name else None,
             component=component, message=message.value if message else None,
             severity=severity.value.rsplit("#", 1)[-1] if severity is not None else "Violation",
         )

@@ -60,11 +60,13 @@ def query(sparql: str | None, query_file, store_dir: Path, fmt: str) -> None:
 @main.command()
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), default=DEFAULT_BUILD_DIR,
               show_default=True, help="Build directory whose data is validated.")
-def validate(store_dir: Path) -> None:
+@click.option("--engine", type=click.Choice(["core", "pyshacl"]), default="core", show_default=True,
+              help="core: the build's fast evaluator; pyshacl: the reference implementation (minutes on the registry).")
+def validate(store_dir: Path, engine: str) -> None:
     """Run the SHACL shapes over a built store and print a readable report."""
     from vlkg.ingest.shacl import validate_store
 
-    ok, report = validate_store(store_dir)
+    ok, report = validate_store(store_dir, engine=engine)
     click.echo(report)
     sys.exit(0 if ok else 1)
 
