@@ -53,7 +53,7 @@ def _first_subject(data, predicate: str) -> str:
 
 
 BREAKAGES = {
-    "second notation": lambda d: d + [Triple(NamedNode(ID + "au/15382/base"), NamedNode(SKOS + "notation"),
+    "second notation": lambda d: [*d, Triple(NamedNode(ID + "au/15382/base"), NamedNode(SKOS + "notation"),
                                              Literal("99999", datatype=NamedNode(KG + "dvhcCode")))],
     "untyped notation": lambda d: _replace(d, ID + "au/15379/base", SKOS + "notation", Literal("15379")),
     "latitude outside Vietnam": lambda d: _replace(d, ID + "au/15349/base", GEO + "lat",
