@@ -8,8 +8,10 @@ correctly). CONSTRUCT/DESCRIBE: Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads, Tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,19 @@ def negotiate(graph: bool, accept: MIMEAccept, format_param: str | None) -> tupl
     chosen = owner[best]
     exact = any(value == best for value, _q in accept)
     return chosen, best if exact else chosen.media_type
+
+
+def negotiate_header(graph: bool, accept_header: str, format_param: str | None) -> tuple[Format, str]:
+    """negotiate() from the raw Accept header, memoised: clients repeat the same few headers."""
+    result = _negotiate_cached(graph, accept_header, format_param)
+    if isinstance(result, NotAcceptable):
+        raise NotAcceptable(str(result), result.offered)  # a fresh exception: no shared traceback
+    return result
+
+
+@lru_cache(maxsize=1024)
+def _negotiate_cached(graph: bool, accept_header: str, format_param: str | None) -> tuple[Format, str] | NotAcceptable:
+    try:
+        return negotiate(graph, parse_accept_header(accept_header, MIMEAccept), format_param)
+    except NotAcceptable as exc:
+        return exc

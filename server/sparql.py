@@ -14,6 +14,7 @@ Response headers of our own (also exposed to browsers through CORS):
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -23,7 +24,7 @@ from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
 from vlkg.server.executor import SPOOL_MEMORY, Answer
-from vlkg.server.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate
+from vlkg.server.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate, negotiate_header
 from vlkg.server.sparql_syntax import QueryInfo, analyse
 
 bp = Blueprint("sparql", __name__)
@@ -39,7 +40,8 @@ def endpoint() -> Response:
     """Answer a SPARQL query, or describe the service when a GET carries no query."""
     settings: dict[str, Any] = current_app.config["VLKG"]
     backend: Backend = current_app.extensions["vlkg"]
-    req = protocol.parse(request, settings)
+    http = request._get_current_object()  # type: ignore[attr-defined] - skips the proxy on a hot path
+    req = protocol.parse(http, settings)
     if req is None:
         return _service_description(backend, settings)
     info = analyse(req.query, settings["base_iri"])
@@ -47,7 +49,7 @@ def endpoint() -> Response:
         raise Problem("update_refused", protocol.READ_ONLY)
     _check_services(info, settings["service_allow"])
     try:
-        fmt, media_type = negotiate(info.is_graph_form, request.accept_mimetypes, req.format)
+        fmt, media_type = negotiate_header(info.is_graph_form, http.headers.get("Accept", ""), req.format)
     except NotAcceptable as exc:
         raise Problem("not_acceptable", f"{exc} Offered: {', '.join(exc.offered)}.") from None
 
@@ -56,7 +58,7 @@ def endpoint() -> Response:
     union = not req.has_protocol_dataset and not info.has_dataset_clause
     key = (backend.build_id, req.query, fmt.key, union, req.default_graphs, req.named_graphs, limit)
     etag = None
-    if request.method == "GET":
+    if http.method == "GET":
         etag = hashlib.blake2b(repr((key, media_type)).encode(), digest_size=12).hexdigest()
         matched = _if_none_match(etag)
         if matched:
@@ -84,25 +86,30 @@ def endpoint() -> Response:
         if answer.size <= IN_MEMORY:
             backend.cache.put(key, answer.header, answer.read_all())
 
-    if answer.file is not None:  # a big answer, complete on disk: sent with its length, never cut silently
-        response = Response(FileWrapper(answer.file, 1 << 20), direct_passthrough=True)
-        response.headers["Content-Length"] = str(answer.size)
-    else:
-        response = Response(answer.body)
-    headers = response.headers
-    headers["Content-Type"] = fmt.content_type.replace(fmt.media_type, media_type)
-    headers["Vary"] = "Accept"
-    headers["Vlkg-Timeout"] = f"{req.timeout:g}"
-    headers["Vlkg-Cache"] = cache_state
+    headers = [
+        ("Content-Type", _content_type(fmt.key, media_type)),
+        ("Vary", "Accept"),
+        ("Vlkg-Timeout", f"{req.timeout:g}"),
+        ("Vlkg-Cache", cache_state),
+    ]
     if answer.header.get("limit"):
-        headers["Vlkg-Row-Limit"] = str(answer.header["limit"])
-        headers["Vlkg-Truncated"] = "true" if answer.header.get("truncated") else "false"
+        headers.append(("Vlkg-Row-Limit", str(answer.header["limit"])))
+        headers.append(("Vlkg-Truncated", "true" if answer.header.get("truncated") else "false"))
     if fmt.key == "csv-excel":
-        headers["Content-Disposition"] = 'attachment; filename="query-results.csv"'
+        headers.append(("Content-Disposition", 'attachment; filename="query-results.csv"'))
     if etag is not None:
-        headers["ETag"] = f'"{etag}"'
-        headers["Cache-Control"] = f"public, max-age={settings['http_max_age']}"
-    return response
+        headers.append(("ETag", f'"{etag}"'))
+        headers.append(("Cache-Control", f"public, max-age={settings['http_max_age']}"))
+    if answer.file is not None:  # a big answer, complete on disk: sent with its length, never cut silently
+        headers.append(("Content-Length", str(answer.size)))
+        return Response(FileWrapper(answer.file, 1 << 20), headers=headers, direct_passthrough=True)
+    return Response(answer.body, headers=headers)
+
+
+@lru_cache(maxsize=64)
+def _content_type(key: str, media_type: str) -> str:
+    """The Content-Type header: the negotiated media type, with charset=utf-8 for text formats."""
+    return BY_KEY[key].content_type.replace(BY_KEY[key].media_type, media_type)
 
 
 def _check_services(info: QueryInfo, allowed: tuple[str, ...]) -> None:
@@ -154,7 +161,7 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
     body = service_description.describe(
         request.base_url, graphs, bool(settings["service_allow"]), getattr(RdfFormat, _RDF_FORMATS[fmt.key])
     )
-    response = Response(body, content_type=BY_KEY[fmt.key].content_type.replace(fmt.media_type, media_type))
+    response = Response(body, content_type=_content_type(fmt.key, media_type))
     response.headers["Vary"] = "Accept"
     response.set_etag(hashlib.blake2b(f"{backend.build_id}|{request.base_url}|{media_type}".encode(),
                                       digest_size=12).hexdigest())

@@ -9,7 +9,9 @@ and comments are proper tokens, so `"SERVICE"`, `<http://x/SERVICE>`, `ex:servic
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 _TOKEN = re.compile(
@@ -27,6 +29,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_OPERATIONS = frozenset(
@@ -61,50 +65,77 @@ class QueryInfo:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
+def tokens(text: str) -> Iterator[tuple[str, str]]:
     """(kind, text) of every significant token; whitespace and comments dropped."""
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup not in ("ws", "comment"):
+            yield m.lastgroup or "other", m.group()
 
 
 def analyse(text: str, base_iri: str | None = None) -> QueryInfo:
-    """Query form, dataset clauses and SERVICE endpoints (IRIs resolved against PREFIX/BASE)."""
+    """Query form, dataset clauses and SERVICE endpoints (IRIs resolved against PREFIX/BASE).
+
+    Results are cached by query text (repeated queries are common); treat them as read-only.
+    """
+    return _analyse(text, base_iri or "")
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str, base: str) -> QueryInfo:
     toks = tokens(text)
     prefixes: dict[str, str] = {}
-    base = base_iri or ""
     form: str | None = None
+    # Most queries name neither: then the scan stops at the query form, after the prologue.
+    lowered = text.lower()
+    scan_body = "from" in lowered or "service" in lowered
     has_from = False
     services: list[Service] = []
-    i = 0
-    while i < len(toks):
-        kind, value = toks[i]
+    pending: list[tuple[str, str]] = []  # one token of look-ahead pushed back
+
+    def take() -> tuple[str, str]:
+        return pending.pop() if pending else next(toks, ("", ""))
+
+    while True:
+        kind, value = take()
+        if not kind:
+            break
         upper = value.upper() if kind == "word" else ""
-        if upper == "BASE" and i + 1 < len(toks) and toks[i + 1][0] == "iri":
-            base = urljoin(base, toks[i + 1][1][1:-1])
-            i += 2
-            continue
-        if upper == "PREFIX" and i + 2 < len(toks) and toks[i + 1][0] == "pname" and toks[i + 2][0] == "iri":
-            prefixes[toks[i + 1][1].rstrip(":")] = urljoin(base, toks[i + 2][1][1:-1])
-            i += 3
+        if upper in ("BASE", "PREFIX"):
+            name = take() if upper == "PREFIX" else ("pname", "")
+            iri = take()
+            if name[0] == "pname" and iri[0] == "iri":
+                absolute = _absolute(base, iri[1][1:-1])
+                if upper == "BASE":
+                    base = absolute
+                else:
+                    prefixes[name[1].rstrip(":")] = absolute
+            else:
+                pending.extend(t for t in (iri, name) if t[0])
             continue
         if form is None and (upper in QUERY_FORMS or upper in UPDATE_OPERATIONS):
             form = upper
+            if not scan_body:
+                break
         elif upper == "FROM":
             has_from = True
         elif upper == "SERVICE":
-            j = i + 1
-            if j < len(toks) and toks[j][0] == "word" and toks[j][1].upper() == "SILENT":
-                j += 1
-            written = toks[j][1] if j < len(toks) else ""
-            services.append(Service(_resolve(toks[j] if j < len(toks) else ("", ""), prefixes, base), written))
-        i += 1
+            target = take()
+            if target[0] == "word" and target[1].upper() == "SILENT":
+                target = take()
+            services.append(Service(_resolve(target, prefixes, base), target[1]))
     return QueryInfo(form=form, has_dataset_clause=has_from, services=tuple(services), prefixes=prefixes)
+
+
+def _absolute(base: str, iri: str) -> str:
+    # urljoin is slow and only needed for relative IRIs; most are absolute.
+    return iri if _SCHEME.match(iri) else urljoin(base, iri)
 
 
 def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:
     """The absolute IRI a SERVICE token names, or None (a variable, or an undeclared prefix)."""
     kind, value = token
     if kind == "iri":
-        return urljoin(base, value[1:-1])
+        return _absolute(base, value[1:-1])
     if kind == "pname" and not value.startswith("_:"):
         prefix, _, local = value.rstrip(".").partition(":")
         if prefix in prefixes:
