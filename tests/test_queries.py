@@ -103,3 +103,30 @@ def test_query_runs_via_cli(built, name):
     result = CliRunner().invoke(main, ["query", "--store", str(built), "--file", str(QUERIES / name)])
     assert result.exit_code == 0, result.output
     assert "row" in result.output.splitlines()[-1]
+
+
+def test_namesakes_finds_the_vinh_loc_commune_among_others(built_store):
+    rows = run(built_store, "namesakes.rq")
+    assert len(rows) >= 10
+    assert {"Xã Vĩnh Hùng", "Xã Vĩnh Hưng", "Phường Vĩnh Hưng"} <= {r["label"] for r in rows}
+    vinh_hung = [r for r in rows if r["label"] == "Xã Vĩnh Hùng"]
+    assert vinh_hung == [{"unit": ID + "au/15379/base", "label": "Xã Vĩnh Hùng", "code": "15379",
+                          "parentLabel": "Huyện Vĩnh Lộc", "validFrom": None, "validThrough": "2025-06-30"}]
+
+
+def test_results_2021(built_store):
+    rows = run(built_store, "results-2021.rq")
+    got = {(r["indicatorLabel"], r["comparator"], Decimal(r["value"]), r["unit"], r["outOf"]) for r in rows}
+    assert got == {
+        ("tổng sản lượng lương thực có hạt", ">", Decimal(70000), "tấn", None),
+        ("chỉ tiêu chủ yếu đạt", "=", Decimal(21), "chỉ tiêu", "26"),
+        ("chỉ tiêu vượt kế hoạch", "=", Decimal(10), "chỉ tiêu", None),
+    }
+
+
+def test_province_mergers(built_store):
+    rows = run(built_store, "province-mergers.rq")
+    assert len(rows) == 34
+    assert sum(int(r["formedFrom"]) for r in rows) == 63
+    thanh_hoa = next(r for r in rows if r["label"] == "Tỉnh Thanh Hóa")
+    assert thanh_hoa["formedFrom"] == "1"
