@@ -8,17 +8,19 @@ child processes do not survive fork), so the app can be created before a WSGI se
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pyoxigraph import Store
+from typing import TYPE_CHECKING, Any
 
 from vlkg.layout import Layout
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor
+
+if TYPE_CHECKING:  # pyoxigraph loads on first use: the `vlkg serve` parent process never needs it
+    from pyoxigraph import Store
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Backend:
     _store: Store | None = None
     _executor: Executor | None = None
     _pid: int | None = None
+    _named_graphs: list[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
@@ -70,6 +73,8 @@ class Backend:
         with self._lock:
             self._same_process()
             if self._store is None:
+                from pyoxigraph import Store
+
                 self._store = Store.read_only(str(self.store_path))
             return self._store
 
@@ -80,8 +85,29 @@ class Backend:
             self._same_process()
             if self._executor is None:
                 size = self.settings["executors"] or os.cpu_count() or 2
-                self._executor = Executor(str(self.store_path), size)
+                memory = self.settings["query_memory_mb"] << 20
+                self._executor = Executor(str(self.store_path), size, memory)
             return self._executor
+
+    def query_json(self, sparql: str, *, union: bool = True, timeout: float | None = None) -> dict[str, Any]:
+        """Run a (server-written) query in the query processes and return SPARQL JSON results as a dict.
+
+        Prefer this to `store` in HTTP workers: it keeps the timeout, and the worker does not need its own
+        store (each open store holds a RocksDB block cache of tens of MiB).
+        """
+        request = {"query": sparql, "base": self.settings["base_iri"], "format": "json", "union": union,
+                   "default": None, "named": None, "limit": 0, "prefixes": {}}
+        answer = self.executor.run(request, timeout or self.settings["timeout"], self.settings["max_result_mb"] << 20)
+        return json.loads(answer.read_all())
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the store's named graphs, sorted (asked once: the data cannot change while served)."""
+        if self._named_graphs is None:
+            results = self.query_json("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", union=False)
+            self._named_graphs = sorted(
+                b["g"]["value"] for b in results["results"]["bindings"] if b["g"]["type"] == "uri"
+            )
+        return self._named_graphs
 
     def close(self) -> None:
         """Stop the query processes (tests and shutdown)."""

@@ -17,7 +17,7 @@ class ResultCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.max_entry = max_bytes // 8  # one huge answer must not flush everything else
+        self.max_entry = max_bytes // 4  # one huge answer must not flush everything else
         self._entries: OrderedDict[Hashable, tuple[dict[str, Any], bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()

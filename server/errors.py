@@ -7,11 +7,13 @@ werkzeug's own HTTP errors (404, 405, 413, ...) are rendered the same way.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+if TYPE_CHECKING:  # Flask is imported where responses are made: the CLI process imports this module too
+    from flask import Flask, Response
+    from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "timeout": (503, "Query timed out"),
     "busy": (503, "Server busy"),
     "result_too_large": (507, "Result too large"),
+    "out_of_memory": (507, "Query needs too much memory"),
 }
 _BY_STATUS = {status: code for code, (status, _title) in reversed(ERRORS.items())}
 
@@ -54,6 +57,8 @@ class Problem(Exception):
 
 def error_response(problem: Problem) -> Response:
     """Render a Problem as plain text or JSON, never cached."""
+    from flask import Response
+
     status, title = ERRORS[problem.code]
     wants_json = _prefers_json()
     if wants_json:
@@ -73,6 +78,8 @@ def error_response(problem: Problem) -> Response:
 
 
 def _prefers_json() -> bool:
+    from flask import request
+
     accept = request.accept_mimetypes
     best = accept.best_match(["text/plain", "application/json", "application/sparql-results+json"])
     return best is not None and best != "text/plain" and accept.quality(best) > accept.quality("text/plain")
@@ -96,6 +103,8 @@ def _unexpected(exc: Exception) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the handlers: Problem, werkzeug HTTP errors, and anything unexpected (500, logged)."""
+    from werkzeug.exceptions import HTTPException
+
     app.register_error_handler(Problem, error_response)
     app.register_error_handler(HTTPException, _http_exception)
     app.register_error_handler(Exception, _unexpected)

@@ -85,7 +85,8 @@ def _post(request: Request, settings: dict[str, Any]) -> tuple[MultiDict[str, st
         try:
             query = request.get_data(cache=False).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Problem("bad_request", f"The query body is not valid UTF-8 ({exc.reason} at byte {exc.start}).") from None
+            message = f"The query body is not valid UTF-8 ({exc.reason} at byte {exc.start}); send UTF-8."
+            raise Problem("bad_request", message) from None
         if "query" in request.args:
             raise Problem("bad_request", "Give the query either in the body or as ?query=, not both.")
         return MultiDict(request.args), query

@@ -28,6 +28,7 @@ from pyoxigraph import (
 )
 
 from vlkg.server import frames
+from vlkg.server.executor import MEMORY_EXIT
 from vlkg.server.results_writer import write_solutions
 
 TABLE = {
@@ -121,7 +122,9 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             default_graph=_graphs(req.get("default")),
             named_graphs=_graphs(req.get("named")),
         )
-        header: dict[str, Any] = {"status": 200}
+        header: dict[str, Any] = {}
+        if (fmt in TABLE) != isinstance(results, (QuerySolutions, QueryBoolean)):  # the parent misread the form
+            raise QueryFailed("not_acceptable", f"format {fmt} does not fit this query form")
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
             frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
@@ -146,21 +149,30 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             serialize(results, output, format=GRAPH[fmt], prefixes=prefixes)
         else:
             results.serialize(output, format=GRAPH[fmt])
-    except (SyntaxError, RuntimeError, ValueError, OSError) as exc:
-        failure = _classify(exc)
+    except (QueryFailed, SyntaxError, RuntimeError, ValueError, OSError) as exc:
+        failure = exc if isinstance(exc, QueryFailed) else _classify(exc)
         started = output is not None and output.streaming
         frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
         return
     output.finish()
 
 
-def _exit_with_parent() -> None:
-    """Exit if the HTTP worker dies, even in the middle of a runaway query (the GIL is free then)."""
+def _watchdog(memory_limit: int) -> None:
+    """Exit if the HTTP worker dies, or if this process outgrows `memory_limit` bytes (0 = no limit).
+
+    Runs while a query evaluates (pyoxigraph releases the GIL then), so it also stops a runaway query
+    whose worker is gone, or one that would exhaust the machine's memory before its timeout.
+    """
     parent = os.getppid()
+    page = os.sysconf("SC_PAGE_SIZE")
 
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(1.0)
+            if memory_limit:
+                with open("/proc/self/statm", "rb") as statm:
+                    if int(statm.read().split()[1]) * page > memory_limit:
+                        os._exit(MEMORY_EXIT)
+            time.sleep(0.2)
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
@@ -168,8 +180,8 @@ def _exit_with_parent() -> None:
 
 def main(argv: list[str]) -> None:
     """Open the store read-only, then answer requests until the parent closes the socket."""
-    store_path, fd = argv[0], int(argv[1])
-    _exit_with_parent()
+    store_path, fd, memory_limit = argv[0], int(argv[1]), int(argv[2])
+    _watchdog(memory_limit)
     sock = socket.socket(fileno=fd)
     store = Store.read_only(store_path)
     while True:

@@ -157,9 +157,11 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
         fmt, media_type = GRAPH_FORMATS[0], GRAPH_FORMATS[0].media_type
     from pyoxigraph import RdfFormat
 
-    graphs = [g.value for g in backend.store.named_graphs() if hasattr(g, "value")]
     body = service_description.describe(
-        request.base_url, graphs, bool(settings["service_allow"]), getattr(RdfFormat, _RDF_FORMATS[fmt.key])
+        request.base_url,
+        backend.named_graphs(),
+        bool(settings["service_allow"]),
+        getattr(RdfFormat, _RDF_FORMATS[fmt.key]),
     )
     response = Response(body, content_type=_content_type(fmt.key, media_type))
     response.headers["Vary"] = "Accept"

@@ -5,7 +5,8 @@ Fixture names are a contract for every test module:
   fixture_quads  the number of quads in it
   make_app       factory: make_app(**settings) -> Flask app over fixture_store (query processes closed after)
   app, client    the app with default settings, and its Flask test client (session)
-  live_server    base URL (no trailing slash) of a real `vlkg serve` over fixture_store (session)
+  live_store     a copy of fixture_store served only by live_server (session)
+  live_server    base URL (no trailing slash) of a real `vlkg serve` over live_store (session)
   serve_factory  serve_factory(store, *cli_args, env={}) -> URL of another real server, stopped after the test
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,7 +94,8 @@ def start_server(store: Path, *args: str, env: dict[str, str] | None = None) -> 
     """Start `vlkg serve` on a free loopback port and wait until /sparql answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server must never block on a full pipe
+    # A file, not a pipe: a chatty server must never block on a full pipe. Closed with the test process.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(
         [str(VLKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
@@ -124,9 +127,17 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(fixture_store: Path) -> Iterator[str]:
-    """URL of a real `vlkg serve` (the production WSGI server) over the fixture store."""
-    proc, url = start_server(fixture_store, "--executors", "2")
+def live_store(fixture_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the fixture store used only by live_server, so its query processes can be told apart."""
+    path = tmp_path_factory.mktemp("live") / "store"
+    shutil.copytree(fixture_store, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(live_store: Path) -> Iterator[str]:
+    """URL of a real `vlkg serve` (the production WSGI server) over a copy of the fixture store."""
+    proc, url = start_server(live_store, "--executors", "2")
     yield url
     stop_server(proc)
 

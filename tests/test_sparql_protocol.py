@@ -241,7 +241,9 @@ def test_unknown_function_is_400(client: Any) -> None:
         lambda c: c.post("/sparql", data="DROP ALL", content_type="application/sparql-update"),
         lambda c: c.get("/sparql", query_string={"query": "CLEAR ALL"}),
         lambda c: c.post("/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
-        lambda c: c.post("/sparql", data="INSERT DATA { <http://e/s> <http://e/p> 1 }", content_type="application/sparql-query"),
+        lambda c: c.post(
+            "/sparql", data="INSERT DATA { <http://e/s> <http://e/p> 1 }", content_type="application/sparql-query"
+        ),
         lambda c: c.get("/sparql", query_string={"query": "LOAD <file:///etc/hosts> INTO GRAPH <http://e/g>"}),
     ],
     ids=["get-update", "form-update", "sparql-update", "clear-in-query", "delete-in-form", "insert-direct", "load"],
@@ -469,3 +471,30 @@ def test_rdf_is_compressed(client: Any) -> None:
                           headers={"Accept": "application/n-triples", "Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     assert len(list(parse(gzip.decompress(response.data), RdfFormat.N_TRIPLES))) > 30
+
+
+# --- big answers and resource limits ----------------------------------------------------------------------
+
+BIG = "SELECT ?a ?d ?g WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 42^3 rows, about 18 MB of JSON
+
+
+def test_big_result_is_sent_whole_with_its_length(client: Any, fixture_quads: int) -> None:
+    response = client.get("/sparql", query_string={"query": BIG})
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == len(response.data) > 8 * 2**20
+    assert len(json.loads(response.data)["results"]["bindings"]) == fixture_quads**3
+
+
+def test_result_over_the_size_limit_is_507(make_app: Any) -> None:
+    response = make_app(max_result_mb=9).test_client().get("/sparql", query_string={"query": BIG})
+    assert response.status_code == 507
+    assert "larger than 9 MiB" in response.get_data(as_text=True)
+
+
+def test_query_over_the_memory_limit_is_stopped(make_app: Any) -> None:
+    client = make_app(query_memory_mb=100, executors=1).test_client()
+    hungry = "SELECT (GROUP_CONCAT(STR(?a)) AS ?x) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    response = client.get("/sparql", query_string={"query": hungry})
+    assert response.status_code == 507
+    assert "more than 100 MiB" in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
