@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+if TYPE_CHECKING:  # werkzeug is imported lazily: the query processes read the table below and need nothing else
+    from werkzeug.datastructures import MIMEAccept
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Format:
     media_type: str
     names: tuple[str, ...]  # values accepted by `format=`
     extension: str
+    engine: str  # the pyoxigraph QueryResultsFormat / RdfFormat member that writes it
     aliases: tuple[str, ...] = ()  # other media types that select this format
 
     @property
@@ -32,20 +34,24 @@ class Format:
 
 
 TABLE_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ("json", "srj"), "srj", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", ("xml", "srx"), "srx", ("application/xml", "text/xml")),
-    Format("csv", "text/csv", ("csv",), "csv"),
-    Format("tsv", "text/tab-separated-values", ("tsv",), "tsv"),
-    Format("csv-excel", "text/csv", ("csv-excel", "excel"), "csv"),
+    Format("json", "application/sparql-results+json", ("json", "srj"), "srj", "JSON", ("application/json",)),
+    Format("xml", "application/sparql-results+xml", ("xml", "srx"), "srx", "XML", ("application/xml", "text/xml")),
+    Format("csv", "text/csv", ("csv",), "csv", "CSV"),
+    Format("tsv", "text/tab-separated-values", ("tsv",), "tsv", "TSV"),
+    Format("csv-excel", "text/csv", ("csv-excel", "excel"), "csv", "CSV"),
 )
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", ("turtle", "ttl"), "ttl", ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", ("ntriples", "nt", "n-triples"), "nt", ("text/plain",)),
-    Format("rdfxml", "application/rdf+xml", ("rdfxml", "rdf", "rdf+xml", "xml"), "rdf", ("application/xml",)),
-    Format("jsonld", "application/ld+json", ("jsonld", "json-ld", "json"), "jsonld", ("application/json",)),
-    Format("nquads", "application/n-quads", ("nquads", "nq", "n-quads"), "nq"),
-    Format("trig", "application/trig", ("trig",), "trig"),
-    Format("n3", "text/n3", ("n3",), "n3"),
+    Format("turtle", "text/turtle", ("turtle", "ttl"), "ttl", "TURTLE", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", ("ntriples", "nt", "n-triples"), "nt", "N_TRIPLES", ("text/plain",)),
+    Format(
+        "rdfxml", "application/rdf+xml", ("rdfxml", "rdf", "rdf+xml", "xml"), "rdf", "RDF_XML", ("application/xml",)
+    ),
+    Format(
+        "jsonld", "application/ld+json", ("jsonld", "json-ld", "json"), "jsonld", "JSON_LD", ("application/json",)
+    ),
+    Format("nquads", "application/n-quads", ("nquads", "nq", "n-quads"), "nq", "N_QUADS"),
+    Format("trig", "application/trig", ("trig",), "trig", "TRIG"),
+    Format("n3", "text/n3", ("n3",), "n3", "N3"),
 )
 BY_KEY = {f.key: f for f in TABLE_FORMATS + GRAPH_FORMATS}
 
@@ -110,6 +116,9 @@ def negotiate_header(graph: bool, accept_header: str, format_param: str | None) 
 
 @lru_cache(maxsize=1024)
 def _negotiate_cached(graph: bool, accept_header: str, format_param: str | None) -> tuple[Format, str] | NotAcceptable:
+    from werkzeug.datastructures import MIMEAccept
+    from werkzeug.http import parse_accept_header
+
     try:
         return negotiate(graph, parse_accept_header(accept_header, MIMEAccept), format_param)
     except NotAcceptable as exc:

@@ -29,24 +29,11 @@ from pyoxigraph import (
 
 from vlkg.server import frames
 from vlkg.server.executor import MEMORY_EXIT
+from vlkg.server.formats import GRAPH_FORMATS, TABLE_FORMATS
 from vlkg.server.results_writer import write_solutions
 
-TABLE = {
-    "json": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
-    "csv": QueryResultsFormat.CSV,
-    "csv-excel": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-}
-GRAPH = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "rdfxml": RdfFormat.RDF_XML,
-    "jsonld": RdfFormat.JSON_LD,
-    "nquads": RdfFormat.N_QUADS,
-    "trig": RdfFormat.TRIG,
-    "n3": RdfFormat.N3,
-}
+TABLE = {f.key: getattr(QueryResultsFormat, f.engine) for f in TABLE_FORMATS}
+GRAPH = {f.key: getattr(RdfFormat, f.engine) for f in GRAPH_FORMATS}
 # The query's own PREFIX declarations make Turtle-family output readable; N-Triples/N-Quads have none.
 PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N3, RdfFormat.RDF_XML}
 BOM = b"\xef\xbb\xbf"

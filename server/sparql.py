@@ -31,8 +31,6 @@ bp = Blueprint("sparql", __name__)
 
 IN_MEMORY = SPOOL_MEMORY  # answers that fit stay in memory (cacheable, gzip-able); bigger ones are sent from disk
 EXPOSED_HEADERS = ("Vlkg-Row-Limit", "Vlkg-Truncated", "Vlkg-Timeout", "Vlkg-Cache")
-_RDF_FORMATS = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "rdfxml": "RDF_XML", "jsonld": "JSON_LD",
-                "nquads": "N_QUADS", "trig": "TRIG", "n3": "N3"}
 
 
 @bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
@@ -96,7 +94,7 @@ def endpoint() -> Response:
         headers.append(("Vlkg-Row-Limit", str(answer.header["limit"])))
         headers.append(("Vlkg-Truncated", "true" if answer.header.get("truncated") else "false"))
     if fmt.key == "csv-excel":
-        headers.append(("Content-Disposition", 'attachment; filename="query-results.csv"'))
+        headers.append(("Content-Disposition", f'attachment; filename="query-results.{fmt.extension}"'))
     if etag is not None:
         headers.append(("ETag", f'"{etag}"'))
         headers.append(("Cache-Control", f"public, max-age={settings['http_max_age']}"))
@@ -161,7 +159,7 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
         request.base_url,
         backend.named_graphs(),
         bool(settings["service_allow"]),
-        getattr(RdfFormat, _RDF_FORMATS[fmt.key]),
+        getattr(RdfFormat, fmt.engine),
     )
     response = Response(body, content_type=_content_type(fmt.key, media_type))
     response.headers["Vary"] = "Accept"
