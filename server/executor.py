@@ -114,13 +114,14 @@ class Executor:
             qp.kill()
 
     def run(self, request: dict[str, Any], timeout: float, max_bytes: int) -> Answer:
-        """Run one query within `timeout` seconds (waiting for a free process included).
+        """Run one query for at most `timeout` seconds, after waiting at most as long for a free process.
 
+        The wait does not count against the query: under load, queries queue (as in a native server)
+        instead of failing; only a wait longer than the timeout itself answers "busy".
         The answer is complete before any byte goes to the client, so every failure (timeout, evaluation
         error, a result over `max_bytes`) gets its own status; a client never receives a cut result
         that looks whole (the fault of streamed bodies noted in oxigraph and OriginTrail/dkg#2298).
         """
-        deadline = time.monotonic() + timeout
         try:
             qp = self._idle.get(timeout=timeout)
         except queue.Empty:
@@ -130,6 +131,7 @@ class Executor:
                 "Try again in a moment.",
                 {"Retry-After": "5"},
             ) from None
+        deadline = time.monotonic() + timeout
         reusable = False
         try:
             frames.send_json(qp.sock, b"Q", request)

@@ -62,28 +62,7 @@ def endpoint() -> Response:
         if matched:
             return _not_modified(matched, settings)
 
-    cached = backend.cache.get(key)
-    if cached is not None:
-        answer, cache_state = Answer(cached[0], body=cached[1]), "hit"
-    else:
-        answer = backend.executor.run(
-            {
-                "query": req.query,
-                "base": settings["base_iri"],
-                "format": fmt.key,
-                "union": union,
-                "default": list(req.default_graphs or ()) if req.has_protocol_dataset else None,
-                "named": list(req.named_graphs or ()) if req.has_protocol_dataset else None,
-                "limit": limit,
-                "prefixes": info.prefixes,
-            },
-            req.timeout,
-            settings["max_result_mb"] * 2**20,
-        )
-        cache_state = "miss"
-        if answer.size <= IN_MEMORY:
-            backend.cache.put(key, answer.header, answer.read_all())
-
+    answer, cache_state = _answer(backend, settings, key, req, info)
     headers = [
         ("Content-Type", _content_type(fmt.key, media_type)),
         ("Vary", "Accept"),
@@ -102,6 +81,34 @@ def endpoint() -> Response:
         headers.append(("Content-Length", str(answer.size)))
         return Response(FileWrapper(answer.file, 1 << 20), headers=headers, direct_passthrough=True)
     return Response(answer.body, headers=headers)
+
+
+def _answer(
+    backend: Backend, settings: dict[str, Any], key: tuple[Any, ...], req: protocol.QueryRequest, info: QueryInfo
+) -> tuple[Answer, str]:
+    """The answer from the result cache, or from a query process (then cached if small enough)."""
+    cached = backend.cache.get(key)
+    if cached is not None:
+        return Answer(cached[0], body=cached[1]), "hit"
+    _build, query, fmt_key, union, default_graphs, named_graphs, limit = key
+    dataset = req.has_protocol_dataset
+    answer = backend.executor.run(
+        {
+            "query": query,
+            "base": settings["base_iri"],
+            "format": fmt_key,
+            "union": union,
+            "default": list(default_graphs or ()) if dataset else None,
+            "named": list(named_graphs or ()) if dataset else None,
+            "limit": limit,
+            "prefixes": info.prefixes,
+        },
+        req.timeout,
+        settings["max_result_mb"] << 20,
+    )
+    if answer.size <= IN_MEMORY:
+        backend.cache.put(key, answer.header, answer.read_all())
+    return answer, "miss"
 
 
 @lru_cache(maxsize=64)
