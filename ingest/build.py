@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -123,14 +124,12 @@ def _validate(graphs: list[GraphBuild]) -> None:
 
 
 def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: dict) -> GraphBuild:
-    """The meta graph counts itself; its size does not depend on the numbers it holds, so two passes settle it."""
+    """The meta graph counts itself. Its size does not depend on the numbers it holds, so a first version with
+    placeholder counts gives the size that the real counts need."""
     per_graph = sum(len(set(ts)) for ts in content.values())
     union = set().union(*(set(ts) for ts in content.values()))
-    meta = build_meta(cfg, graphs, plan, 0, 0)
-    for _ in range(2):
-        meta_set = set(meta.triples)
-        meta = build_meta(cfg, graphs, plan, per_graph + len(meta_set), len(union | meta_set))
-    return meta
+    sizing = set(build_meta(cfg, graphs, plan, 0, 0).triples)
+    return build_meta(cfg, graphs, plan, per_graph + len(sizing), len(union | sizing))
 
 
 def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> dict[NamedNode, list[Triple]]:
@@ -156,8 +155,6 @@ def _copy_queries(dest: Path) -> None:
 
 
 def _manifest(cfg: dict[str, Any], graphs: list[GraphBuild], dumps, elapsed: float) -> dict[str, Any]:
-    import hashlib
-
     build_id = hashlib.sha256("".join(d.sha256 for d in dumps).encode()).hexdigest()[:32]
     return {
         "build_id": build_id,

@@ -62,12 +62,6 @@ def plan_dumps(graphs: list[NamedNode]) -> list[PlannedDump]:
     return plan
 
 
-def sorted_quads(graphs: dict[NamedNode, list[Triple]]) -> list[Quad]:
-    """All distinct quads, graph by graph, each graph in N-Quads text order: the same sequence every build."""
-    return [Quad(t.subject, t.predicate, t.object, g)
-            for g in sorted(graphs, key=lambda g: g.value) for t in sorted_triples(graphs[g])]
-
-
 def sorted_triples(triples) -> list[Triple]:
     """Distinct triples in N-Triples text order."""
     return sorted(set(triples), key=str)

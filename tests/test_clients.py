@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pyoxigraph import QuerySolutions
@@ -13,24 +13,13 @@ QUERIES = sorted(Path(str(resources.files("vlkg.queries"))).glob("*.rq"))
 
 
 @pytest.fixture(scope="module")
-def real_server(built: Path, serve_factory_module: Any) -> str:
-    return serve_factory_module(built)
-
-
-@pytest.fixture(scope="module")
-def serve_factory_module() -> Any:
+def real_server(built: Path) -> Iterator[str]:
+    """A real `vlkg serve` over the real build, for this module's clients."""
     from conftest import start_server, stop_server
 
-    procs = []
-
-    def serve(store: Path, *args: str) -> str:
-        proc, url = start_server(store, *args)
-        procs.append(proc)
-        return url
-
-    yield serve
-    for proc in procs:
-        stop_server(proc)
+    proc, url = start_server(built)
+    yield url
+    stop_server(proc)
 
 
 def expected(built_store, query: str) -> list[tuple]:
