@@ -30,6 +30,10 @@ class Backend:
     layout: Layout
     settings: dict[str, Any]
     store_path: Path
+    release: Path | None = None
+    """The release directory pinned at start-up (None for a bare store): store, dumps, manifest and
+    example queries are all read from it, so a rebuild that switches `current` changes nothing served
+    until a restart."""
     manifest: dict[str, Any] = field(default_factory=dict)
     _store: Store | None = None
     _executor: Executor | None = None
@@ -57,9 +61,24 @@ class Backend:
                 f"No pyoxigraph store at {store}: run `vlkg build --out {layout.root}` first, or pass "
                 "--store DIR with a build directory or a pyoxigraph store directory."
             )
-        # Resolve the `store -> current/store` symlink once: a new build swapped in later is served after
-        # a restart, never half-way through.
-        return cls(layout=layout, settings=settings, store_path=store.resolve(), manifest=layout.manifest())
+        # Resolve the `current` symlink once: a new build swapped in later is served after a restart, never
+        # half-way through, and never as a mix of one release's store with another's dumps or manifest.
+        if layout.is_build():
+            release = (layout.root / "current").resolve()
+            manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+            return cls(layout=layout, settings=settings, store_path=(release / "store").resolve(), release=release,
+                       manifest=manifest)
+        return cls(layout=layout, settings=settings, store_path=store.resolve())
+
+    @property
+    def dumps_dir(self) -> Path | None:
+        """The pinned release's dumps directory (None for a bare store)."""
+        return self.release / "dumps" if self.release is not None else None
+
+    @property
+    def queries_dir(self) -> Path | None:
+        """The pinned release's example queries (None for a bare store: the packaged examples are used)."""
+        return self.release / "queries" if self.release is not None else None
 
     def _same_process(self) -> None:
         if self._pid != os.getpid():

@@ -68,7 +68,7 @@ def listing() -> Response:
         return problem(400, str(exc))
     items = [_entry(d, backend.manifest) for d in build_info.dumps(backend.manifest)]
     listed = {d["file"] for d in items}
-    extra = _other_files(Path(backend.layout.dumps), listed)
+    extra = _other_files(backend.dumps_dir, listed)
     if fmt is JSON:
         response = jsonify(build_id=backend.build_id, built_at=build_info.build_date(backend.manifest),
                            dumps=items, other_files=extra)
@@ -97,9 +97,9 @@ def _entry(d: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _other_files(directory: Path, listed: set[str]) -> list[dict[str, Any]]:
+def _other_files(directory: Path | None, listed: set[str]) -> list[dict[str, Any]]:
     """Files in the dumps directory that the manifest does not list (checksums, void.ttl)."""
-    if not directory.is_dir():
+    if directory is None or not directory.is_dir():
         return []
     return [
         {"file": p.name, "url": url_for("dumps.download", filename=p.name, _external=True),
@@ -111,8 +111,8 @@ def _other_files(directory: Path, listed: set[str]) -> list[dict[str, Any]]:
 @bp.get("/dumps/<path:filename>")
 def download(filename: str) -> Response:
     """One dump file, byte for byte (ETag, Range and If-None-Match from werkzeug); .gz as application/gzip."""
-    directory = Path(_backend().layout.dumps)
-    path = safe_join(str(directory), filename)
+    directory = _backend().dumps_dir
+    path = safe_join(str(directory), filename) if directory is not None else None
     if path is None or not Path(path).is_file():
         return problem(404, f"There is no dump file {filename!r}. The list of dump files is at "
                             f"{url_for('dumps.listing', _external=True)}.")

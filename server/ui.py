@@ -41,7 +41,7 @@ LIMIT 20
 
 def _examples() -> list[Example]:
     backend = current_app.extensions["vlkg"]
-    return load_examples(examples_dir(backend.layout.queries))
+    return load_examples(examples_dir(backend.queries_dir))
 
 
 @lru_cache(maxsize=1)
