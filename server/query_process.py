@@ -27,7 +27,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from vlkg.server import frames
+from vlkg.server import frames, sandbox
 from vlkg.server.executor import MEMORY_EXIT
 from vlkg.server.formats import GRAPH_FORMATS, TABLE_FORMATS
 from vlkg.server.results_writer import write_solutions
@@ -168,6 +168,7 @@ def _watchdog(memory_limit: int) -> None:
 def main(argv: list[str]) -> None:
     """Open the store read-only, then answer requests until the parent closes the socket."""
     store_path, fd, memory_limit = argv[0], int(argv[1]), int(argv[2])
+    sandbox.isolate_network()  # before anything else: no query ever runs with network access
     _watchdog(memory_limit)
     sock = socket.socket(fileno=fd)
     store = Store.read_only(store_path)
