@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from vlkg.layout import Layout
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor
+from vlkg.server.job import Job
 
 if TYPE_CHECKING:  # pyoxigraph loads on first use: the `vlkg serve` parent process never needs it
     from pyoxigraph import Store
@@ -105,7 +106,7 @@ class Backend:
             if self._executor is None:
                 size = self.settings["executors"] or os.cpu_count() or 2
                 memory = self.settings["query_memory_mb"] << 20
-                self._executor = Executor(str(self.store_path), size, memory)
+                self._executor = Executor(str(self.store_path), size, memory, tuple(self.settings["service_allow"]))
             return self._executor
 
     def query_json(self, sparql: str, *, union: bool = True, timeout: float | None = None) -> dict[str, Any]:
@@ -114,9 +115,9 @@ class Backend:
         Prefer this to `store` in HTTP workers: it keeps the timeout, and the worker does not need its own
         store (each open store holds a RocksDB block cache of tens of MiB).
         """
-        request = {"query": sparql, "base": self.settings["base_iri"], "format": "json", "union": union,
-                   "default": None, "named": None, "limit": 0, "prefixes": {}}
-        answer = self.executor.run(request, timeout or self.settings["timeout"], self.settings["max_result_mb"] << 20)
+        job = Job(query=sparql, base=self.settings["base_iri"], table="json", graph=None, union=union,
+                  max_bytes=self.settings["max_result_mb"] << 20)
+        answer = self.executor.run(job.wire(), timeout or self.settings["timeout"], job.max_bytes)
         return json.loads(answer.read_all())
 
     def named_graphs(self) -> list[str]:

@@ -1,7 +1,8 @@
 """A bounded in-memory result cache: the data cannot change within a build, so answers can be reused.
 
-Keys hold everything that decides the bytes of an answer (build id, query text, dataset, format, row
-limit); values are (header, body). Least recently used entries go first once `max_bytes` is reached.
+Keys hold everything that decides the bytes of an answer (server/job.py Job.key()); values are (header,
+body). The budget counts the key's bytes too (a 1 MB query text with a 10-byte answer is a 1 MB entry),
+so distinct large queries cannot grow the worker. Least recently used entries go first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class ResultCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 4  # one huge answer must not flush everything else
-        self._entries: OrderedDict[Hashable, tuple[dict[str, Any], bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[dict[str, Any], bytes, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -34,20 +35,22 @@ class ResultCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry
+            return entry[0], entry[1]
 
-    def put(self, key: Hashable, header: dict[str, Any], body: bytes) -> None:
-        if not self.max_bytes or len(body) > self.max_entry:
+    def put(self, key: Hashable, header: dict[str, Any], body: bytes, key_bytes: int = 0) -> None:
+        """Keep an answer; `key_bytes` is what the key itself costs (see Job.key_bytes())."""
+        cost = len(body) + key_bytes + 100
+        if not self.max_bytes or cost > self.max_entry:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old[1])
-            self._entries[key] = (header, body)
-            self._bytes += len(body)
+                self._bytes -= old[2]
+            self._entries[key] = (header, body, cost)
+            self._bytes += cost
             while self._bytes > self.max_bytes:
-                _k, (_h, evicted) = self._entries.popitem(last=False)
-                self._bytes -= len(evicted)
+                _k, (_h, _b, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
 
     def __len__(self) -> int:
         return len(self._entries)

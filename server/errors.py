@@ -1,8 +1,9 @@
 """One error map: every failure becomes a status and a sentence saying what is wrong and what to do.
 
 Raise `Problem(code, message)` anywhere (the query processes send the same codes back). The body is
-plain text, or JSON when the client prefers JSON (`{"error": {"status", "code", "title", "message"}}`).
-werkzeug's own HTTP errors (404, 405, 413, ...) are rendered the same way.
+plain text, JSON when the client prefers JSON (`{"error": {"status", "code", "title", "message"}}`), or
+an HTML page when it prefers HTML (a browser). werkzeug's own HTTP errors (404, 405, 413, 416, ...) are
+rendered the same way; every 503 and 429 carries Retry-After.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ if TYPE_CHECKING:  # Flask is imported where responses are made: the CLI process
     from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+READ_ONLY = (
+    "This service is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted "
+    "and nothing was changed. To work on the data, load a dump from /dumps/ into your own store."
+)
 
 # code -> (HTTP status, title). The one place where statuses are decided.
 ERRORS: dict[str, tuple[int, str]] = {
@@ -44,58 +50,103 @@ _BY_STATUS = {status: code for code, (status, _title) in reversed(ERRORS.items()
 
 
 class Problem(Exception):
-    """A failure with a code from ERRORS and a message for the client; `headers` are added as-is."""
+    """A failure with a code from ERRORS and a message for the client; `headers` are added as-is.
 
-    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    `hints` are (sentence, link) pairs; a link is a path on this site ("/dumps/") or an absolute URL.
+    """
+
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None,
+                 hints: list[tuple[str, str]] | None = None) -> None:
         if code not in ERRORS:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.hints = hints or []
 
     @property
     def status(self) -> int:
         return ERRORS[self.code][0]
 
 
-def error_response(problem: Problem) -> Response:
-    """Render a Problem as plain text or JSON, never cached."""
-    from flask import Response
+# Every 503 and 429 says when to come back (RFC 9110 10.2.3); a Problem may name its own time.
+DEFAULT_RETRY_AFTER = "5"
+# The Vietnamese heading of the HTML error page, by status (the English title comes from ERRORS).
+_VI_TITLES = {
+    400: "Yêu cầu không hợp lệ", 403: "Yêu cầu bị từ chối", 404: "Không tìm thấy",
+    405: "Phương thức không được hỗ trợ", 406: "Không có định dạng phù hợp", 408: "Hết thời gian chờ yêu cầu",
+    413: "Yêu cầu quá lớn", 415: "Kiểu nội dung không được hỗ trợ", 416: "Khoảng byte không hợp lệ",
+    429: "Quá nhiều yêu cầu", 500: "Lỗi máy chủ", 502: "Lỗi khi gọi dịch vụ khác", 503: "Máy chủ tạm thời không phục vụ",
+    507: "Kết quả quá lớn",
+}
 
-    status, title = ERRORS[problem.code]
-    wants_json = _prefers_json()
-    if wants_json:
-        body: Any = json.dumps(
-            {"error": {"status": status, "code": problem.code, "title": title, "message": problem.message}},
-            ensure_ascii=False,
-        )
-        mimetype = "application/json"
+
+def error_response(problem: Problem, status: int | None = None, title: str | None = None) -> Response:
+    """Render a Problem, never cached: an HTML page for browsers, else plain text or JSON (formats.ERROR_FORMATS)."""
+    from flask import Response, request
+
+    from vlkg.server.formats import ERROR_FORMATS, HTML, JSON, NotAcceptable, choose_header
+
+    default_status, default_title = ERRORS[problem.code]
+    status = status or default_status
+    title = title or default_title
+    try:
+        fmt, _ = choose_header(ERROR_FORMATS, request.headers.get("Accept", ""), None, "an error")
+    except NotAcceptable:  # e.g. Accept: text/turtle: the sentence still has to reach the client
+        fmt = ERROR_FORMATS[0]
+    body: str | None = None
+    if fmt is HTML:
+        body = _html(problem, status, title)
+    if body is not None:
+        mimetype = "text/html"
+    elif fmt is JSON:
+        error: dict[str, Any] = {"status": status, "code": problem.code, "title": title, "message": problem.message}
+        if problem.hints:
+            error["hints"] = [{"text": why, "href": _absolute(href)} for why, href in problem.hints]
+        body, mimetype = json.dumps({"error": error}, ensure_ascii=False), "application/json"
     else:
-        body = f"{status} {title}\n\n{problem.message}\n"
-        mimetype = "text/plain"
+        lines = [f"{status} {title}", "", problem.message]
+        lines += [f"- {why}: {_absolute(href)}" for why, href in problem.hints]
+        body, mimetype = "\n".join(lines) + "\n", "text/plain"
     response = Response(body, status=status, mimetype=mimetype)
     response.headers.update(problem.headers)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Vary"] = "Accept"
+    if status in (429, 503) and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = DEFAULT_RETRY_AFTER
     return response
 
 
-def _prefers_json() -> bool:
-    from flask import request
+def _absolute(href: str) -> str:
+    """A hint's link for text and JSON: site paths become URLs at the configured base IRI, not Host."""
+    from vlkg.server.responses import public_url
 
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/plain", "application/json", "application/sparql-results+json"])
-    return best is not None and best != "text/plain" and accept.quality(best) > accept.quality("text/plain")
+    return public_url(href) if href.startswith("/") else href
+
+
+def _html(problem: Problem, status: int, title: str) -> str | None:
+    """The HTML error page, or None if it cannot be drawn (the text body is sent instead)."""
+    from flask import render_template
+
+    from vlkg.server.responses import site_path
+
+    hints = [(why, site_path(href) if href.startswith("/") else href) for why, href in problem.hints]
+    try:
+        return render_template("problem.html", status=status, title=title, title_vi=_VI_TITLES.get(status),
+                               message=problem.message, hints=hints)
+    except Exception:  # a broken page must not hide the error itself
+        log.exception("the HTML error page failed")
+        return None
 
 
 def _http_exception(exc: HTTPException) -> Response:
-    code = _BY_STATUS.get(exc.code or 500, "bad_request" if (exc.code or 500) < 500 else "internal")
-    message = exc.description or ERRORS[code][1]
+    status = exc.code or 500
+    code = _BY_STATUS.get(status, "bad_request" if status < 500 else "internal")
+    title = ERRORS[code][1] if status in _BY_STATUS else exc.name  # e.g. 416 keeps werkzeug's own title
+    message = exc.description or title
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-    response = error_response(Problem(code, message, headers))
-    response.status_code = exc.code or 500  # keep werkzeug's exact status (e.g. 416), shape from the map
-    return response
+    return error_response(Problem(code, message, headers), status=status, title=title)
 
 
 def _unexpected(exc: Exception) -> Response:

@@ -51,12 +51,13 @@ class Answer:
 class QueryProcess:
     """One child process and the parent's end of its socketpair."""
 
-    def __init__(self, store_path: str, memory_limit: int) -> None:
+    def __init__(self, store_path: str, memory_limit: int, service_allow: tuple[str, ...] = ()) -> None:
         parent, child = socket.socketpair()
         self.sock = parent
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "vlkg.server.query_process", store_path, str(child.fileno()), str(memory_limit)],
+            [sys.executable, "-m", "vlkg.server.query_process", store_path, str(child.fileno()), str(memory_limit),
+             json.dumps(list(service_allow))],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
             env=env,
@@ -79,7 +80,8 @@ class QueryProcess:
 class Executor:
     """A fixed-size pool of query processes for one HTTP worker process."""
 
-    def __init__(self, store_path: str, size: int, memory_limit: int = 0) -> None:
+    def __init__(self, store_path: str, size: int, memory_limit: int = 0, service_allow: tuple[str, ...] = ()) -> None:
+        self.service_allow = tuple(service_allow)
         self.store_path = store_path
         self.memory_limit = memory_limit
         self.size = max(1, size)
@@ -90,7 +92,7 @@ class Executor:
             self._add()
 
     def _add(self) -> None:
-        qp = QueryProcess(self.store_path, self.memory_limit)
+        qp = QueryProcess(self.store_path, self.memory_limit, self.service_allow)
         with self._lock:
             self._all.add(qp)
         self._idle.put(qp)

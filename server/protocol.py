@@ -13,12 +13,9 @@ from typing import Any
 from flask import Request
 from werkzeug.datastructures import MultiDict
 
-from vlkg.server.errors import Problem
+from vlkg.server.errors import READ_ONLY, Problem
 
-READ_ONLY = (
-    "This service is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, ...) is not accepted "
-    "and nothing was changed. To work on the data, load a dump from /dumps/ into your own store."
-)
+MIN_TIMEOUT = 0.1  # shorter limits would only make the pool kill and restart query processes
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ def parse(request: Request, settings: dict[str, Any]) -> QueryRequest | None:
     """The query request, or None for a plain GET (the caller answers with the service description)."""
     if len(request.query_string) > settings["max_request_bytes"]:
         raise Problem("too_large", _too_large(settings))
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         params = request.args
         if "update" in params:
             raise Problem("update_refused", READ_ONLY)
@@ -132,14 +129,15 @@ def _timeout(value: str | None, settings: dict[str, Any]) -> float:
         seconds = -1.0
     if not seconds > 0:  # also rejects NaN
         raise Problem("bad_request", f"timeout={value!r}: give a number of seconds greater than 0 (at most {bound:g}).")
-    return min(seconds, bound)
+    return min(max(seconds, MIN_TIMEOUT), bound)
 
 
 def _row_limit(value: str | None, settings: dict[str, Any]) -> int | None:
     if value is None or value == "":
         return None
     bound = settings["max_row_limit"]
-    if not value.isdigit() or int(value) < 1:
+    # isdecimal() alone lets "²" or "٣" through; int() of those fails, so ASCII digits only.
+    if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) < 1:
         raise Problem("bad_request", f"row-limit={value!r}: give a whole number of rows, 1 to {bound}.")
     return min(int(value), bound)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -28,9 +29,11 @@ from pyoxigraph import (
 )
 
 from vlkg.server import frames, sandbox
+from vlkg.server.errors import READ_ONLY
 from vlkg.server.executor import MEMORY_EXIT
 from vlkg.server.formats import GRAPH_FORMATS, TABLE_FORMATS
 from vlkg.server.results_writer import write_solutions
+from vlkg.server.sparql_scan import MAX_DEPTH, scan
 
 TABLE = {f.key: getattr(QueryResultsFormat, f.engine) for f in TABLE_FORMATS}
 GRAPH = {f.key: getattr(RdfFormat, f.engine) for f in GRAPH_FORMATS}
@@ -39,6 +42,9 @@ PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N3, RdfFormat.RDF_XML}
 BOM = b"\xef\xbb\xbf"
 STREAM_AFTER = 8 * 1024 * 1024  # answers up to this size go back in one frame; bigger ones in chunks
 CHUNK = 1024 * 1024
+MAX_UNKNOWN_FUNCTIONS = 64
+_UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+ALLOWED: tuple[str, ...] = ()  # the operator's SERVICE allow-list, set by main()
 
 
 class QueryFailed(Exception):
@@ -48,15 +54,20 @@ class QueryFailed(Exception):
 
 
 class Output:
-    """File-like sink for pyoxigraph serialisers: buffers small answers, streams big ones."""
+    """File-like sink for pyoxigraph serialisers: buffers small answers, streams big ones, counts bytes."""
 
-    def __init__(self, sock: socket.socket, header: dict[str, Any]) -> None:
+    def __init__(self, sock: socket.socket, header: dict[str, Any], max_bytes: int) -> None:
         self.sock = sock
         self.header = header
         self.buf = bytearray()
         self.streaming = False
+        self.max_bytes = max_bytes
+        self.written = 0
 
     def write(self, data: bytes) -> int:
+        self.written += len(data)
+        if self.max_bytes and self.written > self.max_bytes:
+            raise QueryFailed("result_too_large", too_large(self.max_bytes))
         self.buf += data
         limit = CHUNK if self.streaming else STREAM_AFTER
         if len(self.buf) >= limit:
@@ -79,39 +90,96 @@ class Output:
             frames.send_complete(self.sock, self.header, bytes(self.buf))
 
 
+def too_large(max_bytes: int) -> str:
+    return (f"The result is larger than {max_bytes / 2**20:g} MiB, the limit of this service. Page through it "
+            "with ORDER BY + LIMIT/OFFSET, or load a dump from /dumps/.")
+
+
 def _graphs(iris: list[str] | None) -> list[NamedNode] | None:
     return None if iris is None else [NamedNode(i) for i in iris]
 
 
-def _classify(exc: Exception) -> QueryFailed:
-    """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message."""
+def _service_message(endpoints: list[str]) -> str:
+    allowed = ", ".join(ALLOWED) if ALLOWED else "none (SERVICE is off)"
+    named = ", ".join(f"<{e}>" if ":" in e and not e.startswith("?") else e for e in endpoints) or "an endpoint"
+    return (f"SERVICE {named} is refused: this server only calls allow-listed endpoints (allowed: {allowed}). "
+            "Query that endpoint directly, or ask the operator to allow it.")
+
+
+def _classify(exc: Exception, services: list[str]) -> QueryFailed:
+    """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message.
+
+    An error while a SERVICE query runs is the remote side's (or the sandbox's) doing: the client gets
+    our sentence, never the remote body, so the service cannot be used to read other servers.
+    """
     message = str(exc)
     if isinstance(exc, SyntaxError):
         return QueryFailed("malformed_query", message)
-    if "custom function" in message and "not supported" in message:
-        return QueryFailed("unknown_function", message + " (pyoxigraph implements the SPARQL 1.1 functions only).")
+    if services and isinstance(exc, (OSError, RuntimeError)):
+        return QueryFailed(
+            "service_failed",
+            f"A SERVICE call ({', '.join(services)}) failed: the endpoint could not be reached or did not "
+            "answer with SPARQL results. Try again later, or use SERVICE SILENT to go on without it.",
+        )
     if isinstance(exc, (RuntimeError, ValueError)):
         return QueryFailed("query_error", message)
     return QueryFailed("internal", f"{type(exc).__name__}: {message}")
 
 
+def _evaluate(store: Store, req: dict[str, Any], union: bool) -> Any:
+    """store.query(); a function the engine does not know is an evaluation error (unbound), not a refusal."""
+    functions: dict[NamedNode, Any] = {}
+    while True:
+        try:
+            return store.query(
+                req["query"],
+                base_iri=req.get("base") or None,
+                use_default_graph_as_union=union,
+                default_graph=_graphs(req.get("default")),
+                named_graphs=_graphs(req.get("named")),
+                custom_functions=functions or None,
+            )
+        except RuntimeError as exc:
+            match = _UNKNOWN_FUNCTION.fullmatch(str(exc))
+            if match is None or len(functions) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            functions[NamedNode(match[1])] = _unbound
+
+
+def _unbound(*_args: Any) -> None:
+    """SPARQL 1.1 §17.3: an unknown function raises an evaluation error, so the expression is unbound."""
+    return None
+
+
 def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
-    """Execute one request and write its answer frames."""
-    fmt = req["format"]
+    """Execute one job (server/job.py Job.wire()) and write its answer frames."""
     limit = req.get("limit") or 0
-    prefixes = req.get("prefixes") or None
+    max_bytes = req.get("max_bytes") or 0
     output: Output | None = None
+    services: list[str] = []
     try:
-        results = store.query(
-            req["query"],
-            base_iri=req.get("base") or None,
-            use_default_graph_as_union=req.get("union", False),
-            default_graph=_graphs(req.get("default")),
-            named_graphs=_graphs(req.get("named")),
-        )
-        header: dict[str, Any] = {}
-        if (fmt in TABLE) != isinstance(results, (QuerySolutions, QueryBoolean)):  # the parent misread the form
-            raise QueryFailed("not_acceptable", f"format {fmt} does not fit this query form")
+        found = scan(req["query"], req.get("base") or "")
+        if found.depth > MAX_DEPTH:
+            raise QueryFailed(
+                "malformed_query",
+                f"The query nests brackets more than {MAX_DEPTH} levels deep, more than this service parses. "
+                "Flatten it (e.g. VALUES or UNION instead of nested groups).",
+            )
+        if found.is_update:
+            raise QueryFailed("update_refused", READ_ONLY)
+        services = found.services
+        refused = [e for e in services if e not in ALLOWED]
+        if refused:  # a friendly early answer; the sandbox is what stops the spellings the scan misses
+            raise QueryFailed("service_refused", _service_message(refused))
+        union = bool(req.get("union")) and not found.has_dataset_clause
+        results = _evaluate(store, req, union)
+        is_table = isinstance(results, (QuerySolutions, QueryBoolean))
+        form = "table" if is_table else "graph"
+        fmt = req.get(form)
+        if not fmt:
+            raise QueryFailed("not_acceptable", (req.get("refusal") or {}).get(form, "No offered format fits."))
+        header: dict[str, Any] = {"form": form, "format": fmt}
+        prefixes = found.prefixes or None
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
             frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
@@ -125,9 +193,12 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             else:
                 prefixed = prefixes if GRAPH[fmt] in PREFIXED else None
                 body = serialize(rows, format=GRAPH[fmt], prefixes=prefixed)
-            frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
+            body = (BOM + body) if fmt == "csv-excel" else body
+            if max_bytes and len(body) > max_bytes:
+                raise QueryFailed("result_too_large", too_large(max_bytes))
+            frames.send_complete(out_sock, header, body)
             return
-        output = Output(out_sock, header)
+        output = Output(out_sock, header, max_bytes)
         if fmt == "csv-excel":
             output.write(BOM)
         if isinstance(results, QuerySolutions):
@@ -136,8 +207,10 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             serialize(results, output, format=GRAPH[fmt], prefixes=prefixes)
         else:
             results.serialize(output, format=GRAPH[fmt])
-    except (QueryFailed, SyntaxError, RuntimeError, ValueError, OSError) as exc:
-        failure = exc if isinstance(exc, QueryFailed) else _classify(exc)
+    except (QueryFailed, SyntaxError, RuntimeError, ValueError, OSError):
+        if output is not None and output.written > output.max_bytes > 0:
+            exc = QueryFailed("result_too_large", too_large(max_bytes))  # pyoxigraph may wrap our exception
+        failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services)
         started = output is not None and output.streaming
         frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
         return
@@ -168,7 +241,14 @@ def _watchdog(memory_limit: int) -> None:
 def main(argv: list[str]) -> None:
     """Open the store read-only, then answer requests until the parent closes the socket."""
     store_path, fd, memory_limit = argv[0], int(argv[1]), int(argv[2])
-    sandbox.isolate_network()  # before anything else: no query ever runs with network access
+    global ALLOWED
+    ALLOWED = tuple(json.loads(argv[3])) if len(argv) > 3 else ()
+    try:  # before anything else: no query ever runs with network access
+        sandbox.isolate_network(ALLOWED)
+    except (OSError, ValueError) as exc:
+        print(f"vlkg query process: cannot cut itself off the network ({exc}); it will not run queries. "
+              "Run the server as root, or enable unprivileged user namespaces.", file=sys.stderr, flush=True)
+        os._exit(sandbox.SANDBOX_EXIT)
     _watchdog(memory_limit)
     sock = socket.socket(fileno=fd)
     store = Store.read_only(store_path)

@@ -14,7 +14,6 @@ Response headers of our own (also exposed to browsers through CORS):
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -25,46 +24,71 @@ from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
 from vlkg.server.executor import SPOOL_MEMORY, Answer
 from vlkg.server.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate, negotiate_header
-from vlkg.server.sparql_syntax import QueryInfo, analyse
+from vlkg.server.job import Job
 
 bp = Blueprint("sparql", __name__)
 
 IN_MEMORY = SPOOL_MEMORY  # answers that fit stay in memory (cacheable, gzip-able); bigger ones are sent from disk
 EXPOSED_HEADERS = ("Vlkg-Row-Limit", "Vlkg-Truncated", "Vlkg-Timeout", "Vlkg-Cache")
+FORMS = ("table", "graph")
 
 
 @bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
 def endpoint() -> Response:
-    """Answer a SPARQL query, or describe the service when a GET carries no query."""
+    """Answer a SPARQL query, or describe the service when a GET carries no query.
+
+    Nothing here reads the query text beyond its size: its form, prefixes, dataset clauses and SERVICE
+    calls are found in the query process, under the timeout (see query_process.py and sandbox.py).
+    """
     settings: dict[str, Any] = current_app.config["VLKG"]
     backend: Backend = current_app.extensions["vlkg"]
     http = request._get_current_object()  # type: ignore[attr-defined] - skips the proxy on a hot path
     req = protocol.parse(http, settings)
     if req is None:
         return _service_description(backend, settings)
-    info = analyse(req.query, settings["base_iri"])
-    if info.is_update:
-        raise Problem("update_refused", protocol.READ_ONLY)
-    _check_services(info, settings["service_allow"])
-    try:
-        fmt, media_type = negotiate_header(info.is_graph_form, http.headers.get("Accept", ""), req.format)
-    except NotAcceptable as exc:
-        raise Problem("not_acceptable", f"{exc} Offered: {', '.join(exc.offered)}.") from None
+    chosen: dict[str, tuple[str, str] | None] = {}
+    refusal: dict[str, str] = {}
+    for form in FORMS:  # the form is known only once the query is parsed: negotiate for both
+        try:
+            fmt, media_type = negotiate_header(form == "graph", http.headers.get("Accept", ""), req.format)
+            chosen[form] = (fmt.key, media_type)
+        except NotAcceptable as exc:
+            chosen[form] = None
+            refusal[form] = f"{exc} Offered: {', '.join(exc.offered)}."
+    if not any(chosen.values()):
+        raise Problem("not_acceptable", " ".join(refusal.values()))
 
     caps = [n for n in (req.row_limit, settings["result_cap"]) if n]
-    limit = min(caps) if caps else 0  # 0 = full results
-    union = not req.has_protocol_dataset and not info.has_dataset_clause
-    key = (backend.build_id, req.query, fmt.key, union, req.default_graphs, req.named_graphs, limit)
+    job = Job(
+        query=req.query,
+        base=settings["base_iri"],
+        table=(chosen["table"] or (None,))[0],
+        graph=(chosen["graph"] or (None,))[0],
+        union=not req.has_protocol_dataset,
+        # A protocol dataset is exactly what it says: a side it leaves out is empty, not "all graphs".
+        default_graphs=(req.default_graphs or ()) if req.has_protocol_dataset else None,
+        named_graphs=(req.named_graphs or ()) if req.has_protocol_dataset else None,
+        limit=min(caps) if caps else 0,  # 0 = full results
+        max_bytes=settings["max_result_mb"] << 20,
+        refusal=refusal,
+    )
     etag = None
-    if http.method == "GET":
-        etag = hashlib.blake2b(repr((key, media_type)).encode(), digest_size=12).hexdigest()
+    conditional = http.method in ("GET", "HEAD")
+    if conditional:
+        media = (chosen["table"] or (None, None))[1], (chosen["graph"] or (None, None))[1]
+        etag = job.etag(backend.build_id, media)
         matched = _if_none_match(etag)
-        if matched:
+        if matched and matched != "*":  # the client holds this very answer; "*" needs one to exist: run first
             return _not_modified(matched, settings)
 
-    answer, cache_state = _answer(backend, settings, key, req, info)
+    answer, cache_state = _answer(backend, job, req.timeout)
+    if conditional and _if_none_match(etag or "") == "*":
+        return _not_modified(f'"{etag}"', settings)
+    form = answer.header.get("form", "table")
+    key = answer.header.get("format") or job.table or job.graph or "json"
+    media_type = (chosen.get(form) or (key, BY_KEY[key].media_type))[1]
     headers = [
-        ("Content-Type", _content_type(fmt.key, media_type)),
+        ("Content-Type", _content_type(key, media_type)),
         ("Vary", "Accept"),
         ("Vlkg-Timeout", f"{req.timeout:g}"),
         ("Vlkg-Cache", cache_state),
@@ -72,8 +96,8 @@ def endpoint() -> Response:
     if answer.header.get("limit"):
         headers.append(("Vlkg-Row-Limit", str(answer.header["limit"])))
         headers.append(("Vlkg-Truncated", "true" if answer.header.get("truncated") else "false"))
-    if fmt.key == "csv-excel":
-        headers.append(("Content-Disposition", f'attachment; filename="query-results.{fmt.extension}"'))
+    if key == "csv-excel":
+        headers.append(("Content-Disposition", f'attachment; filename="query-results.{BY_KEY[key].extension}"'))
     if etag is not None:
         headers.append(("ETag", f'"{etag}"'))
         headers.append(("Cache-Control", f"public, max-age={settings['http_max_age']}"))
@@ -83,56 +107,21 @@ def endpoint() -> Response:
     return Response(answer.body, headers=headers)
 
 
-def _answer(
-    backend: Backend, settings: dict[str, Any], key: tuple[Any, ...], req: protocol.QueryRequest, info: QueryInfo
-) -> tuple[Answer, str]:
+def _answer(backend: Backend, job: Job, timeout: float) -> tuple[Answer, str]:
     """The answer from the result cache, or from a query process (then cached if small enough)."""
+    key = job.key()
     cached = backend.cache.get(key)
     if cached is not None:
         return Answer(cached[0], body=cached[1]), "hit"
-    _build, query, fmt_key, union, default_graphs, named_graphs, limit = key
-    dataset = req.has_protocol_dataset
-    answer = backend.executor.run(
-        {
-            "query": query,
-            "base": settings["base_iri"],
-            "format": fmt_key,
-            "union": union,
-            "default": list(default_graphs or ()) if dataset else None,
-            "named": list(named_graphs or ()) if dataset else None,
-            "limit": limit,
-            "prefixes": info.prefixes,
-        },
-        req.timeout,
-        settings["max_result_mb"] << 20,
-    )
+    answer = backend.executor.run(job.wire(), timeout, job.max_bytes)
     if answer.size <= IN_MEMORY:
-        backend.cache.put(key, answer.header, answer.read_all())
+        backend.cache.put(key, answer.header, answer.read_all(), job.key_bytes())
     return answer, "miss"
 
 
-@lru_cache(maxsize=64)
 def _content_type(key: str, media_type: str) -> str:
     """The Content-Type header: the negotiated media type, with charset=utf-8 for text formats."""
     return BY_KEY[key].content_type.replace(BY_KEY[key].media_type, media_type)
-
-
-def _check_services(info: QueryInfo, allowed: tuple[str, ...]) -> None:
-    """Refuse SERVICE before anything runs: the server must not call hosts for anyone on the internet."""
-    for service in info.services:
-        if service.endpoint is None:
-            raise Problem(
-                "service_refused",
-                f"SERVICE {service.written} is refused: the endpoint must be a constant IRI on this server's "
-                "allow-list.",
-            )
-        if service.endpoint not in allowed:
-            listed = ", ".join(allowed) if allowed else "none (SERVICE is off)"
-            raise Problem(
-                "service_refused",
-                f"SERVICE <{service.endpoint}> is refused: this server only calls allow-listed endpoints "
-                f"(allowed: {listed}). Query that endpoint directly, or ask the operator to allow it.",
-            )
 
 
 def _if_none_match(etag: str) -> str | None:

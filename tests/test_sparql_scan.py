@@ -1,10 +1,13 @@
-"""The tokenizer that decides, before a query runs, its form, its dataset clauses and its SERVICE calls."""
+"""The linear scan in the query process: form, dataset clauses, prefixes, SERVICE endpoints, nesting depth.
+
+Not a security boundary (the network sandbox is); these are the facts it must get right for messages and output.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from vlkg.server.sparql_syntax import analyse
+from vlkg.server.sparql_scan import scan
 
 BASE = "https://vinhloc-kg.example/"
 
@@ -24,15 +27,9 @@ BASE = "https://vinhloc-kg.example/"
     ],
 )
 def test_query_form(query: str, form: str | None) -> None:
-    info = analyse(query, BASE)
+    info = scan(query, BASE)
     assert info.form == form
     assert info.is_update == (form in {"INSERT", "LOAD", "CLEAR", "WITH"})
-
-
-def test_graph_forms() -> None:
-    assert analyse("CONSTRUCT WHERE { ?s ?p ?o }").is_graph_form
-    assert analyse("DESCRIBE ?s WHERE { ?s ?p ?o }").is_graph_form
-    assert not analyse("SELECT ?s { ?s ?p ?o }").is_graph_form
 
 
 @pytest.mark.parametrize(
@@ -47,7 +44,7 @@ def test_graph_forms() -> None:
     ],
 )
 def test_service_word_outside_code_is_not_a_service(query: str) -> None:
-    assert analyse(query, BASE).services == ()
+    assert scan(query, BASE).services == []
 
 
 def test_service_endpoints_are_resolved() -> None:
@@ -61,20 +58,30 @@ def test_service_endpoints_are_resolved() -> None:
           SERVICE ?endpoint { ?s ?p ?o }
           SERVICE undeclared:x { ?s ?p ?o }
         }"""
-    services = analyse(query, BASE).services
-    assert [s.endpoint for s in services] == [
+    services = scan(query, BASE).services
+    assert services == [
         "http://a.example/sparql",
         "http://remote.example/sparql",
         "http://base.example/relative",
-        None,
-        None,
+        "?endpoint",
+        "undeclared:x",
     ]
-    assert services[3].written == "?endpoint"
 
 
 def test_dataset_clause_and_prefixes() -> None:
-    info = analyse("PREFIX ex: <http://ex/> SELECT * FROM <http://ex/g> FROM NAMED <http://ex/h> { ?s ?p ?o }")
+    info = scan("PREFIX ex: <http://ex/> SELECT * FROM <http://ex/g> FROM NAMED <http://ex/h> { ?s ?p ?o }")
     assert info.has_dataset_clause
     assert info.prefixes == {"ex": "http://ex/"}
-    assert not analyse("SELECT * { GRAPH ?g { ?s ?p ?o } }").has_dataset_clause
-    assert not analyse('SELECT * { ?s ?p "FROM" }').has_dataset_clause
+    assert not scan("SELECT * { GRAPH ?g { ?s ?p ?o } }").has_dataset_clause
+    assert not scan('SELECT * { ?s ?p "FROM" }').has_dataset_clause
+
+
+def test_dataset_clause_only_at_the_top_level() -> None:
+    assert scan("CONSTRUCT { ?s ?p ?o } FROM <http://ex/g> WHERE { ?s ?p ?o }").has_dataset_clause
+    assert not scan("SELECT * { ?s <http://ex/from> ?o . ?s ?from ?x }").has_dataset_clause
+
+
+def test_depth_counts_all_brackets_and_stops_early() -> None:
+    assert scan("SELECT * { { ?s ?p ?o } FILTER((1 + (2))) }").depth == 4
+    deep = scan("{" * 100_000, stop_depth=10)
+    assert deep.depth == 11
