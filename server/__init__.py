@@ -42,6 +42,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_LEVEL"] = 5  # gzip: most of the gain at a fraction of level 9's time
     app.extensions["vlkg"] = Backend.open(resolved)
     errors.init_app(app)
+    from vlkg.server import headers  # nosniff, CSP, Referrer-Policy, Retry-After: on every response
+
+    headers.init_app(app)
     cors.init_app(app, sparql.EXPOSED_HEADERS)
     Compress(app)
     for module in (sparql, ui, entities, dumps):

@@ -14,19 +14,10 @@ from pyoxigraph import NamedNode, Store
 
 from vlkg.server import describe
 from vlkg.server.entity_page import Links, build_page
-from vlkg.server.errors import Problem, error_response
-from vlkg.server.rdf_response import (
-    ALL_FORMATS,
-    HTML,
-    RDF_FORMATS,
-    Format,
-    NotAcceptable,
-    by_extension,
-    etag_for,
-    finish,
-    negotiate,
-    serialize_triples,
-)
+from vlkg.server.errors import Problem
+from vlkg.server.formats import ENTITY_FORMATS, HTML, Format
+from vlkg.server.rdf_response import by_extension, serialize_triples
+from vlkg.server.responses import conditional, etag_for, negotiate
 from vlkg.text import fold
 
 bp = Blueprint("entities", __name__)
@@ -51,34 +42,36 @@ def graph(path: str) -> Response:
     return _serve("graph/" + path)
 
 
+MAX_PATH = 2048  # longer paths are not IRIs of this dataset: answered 404 without a search
+
+
 def _serve(rel: str) -> Response:
     backend = current_app.extensions["vlkg"]
     base: str = backend.settings["base_iri"]
     store: Store = backend.store
+    if len(rel) > MAX_PATH:
+        raise Problem("not_found", f"There is no resource with a path of {len(rel):,} characters in this dataset: "
+                                   "IRIs of this dataset are short. Check the link.")
     try:
         node = NamedNode(base + rel)
     except ValueError as exc:
-        return problem(400, f"The requested path decodes to {'/' + rel!r}, which cannot be part of an IRI "
-                            f"({exc}). IRIs of this dataset use only ASCII letters, digits and - _ . / : "
-                            "check the link.")
+        shown = "/" + rel if len(rel) < 200 else "/" + rel[:200] + "…"
+        raise Problem("bad_request", f"The requested path decodes to {shown!r}, which cannot be part of an IRI "
+                                     f"({str(exc)[:200]}). IRIs of this dataset use only ASCII letters, digits "
+                                     "and - _ . / : check the link.") from None
     forced: Format | None = None
     if not describe.is_known(store, node):
         node, forced = _with_extension(store, base, rel)
         if node is None:
-            return _not_found(store, base, rel)
-    try:
-        fmt = forced or negotiate(request, ALL_FORMATS)
-        incoming_page = _int_arg("in", 1)
-        span = _span()
-    except NotAcceptable as exc:
-        return problem(406, str(exc))
-    except ValueError as exc:
-        return problem(400, str(exc))
+            raise _not_found(store, base, rel)
+    fmt, media_type = (forced, forced.media_type) if forced else negotiate(ENTITY_FORMATS, "this resource")
+    incoming_page = _int_arg("in", 1)
+    span = _span()
 
     links = Links(base, request.script_root)
-    if fmt.rdf is not None:
+    if fmt is not HTML:
         response = Response(serialize_triples(describe.description(store, node), fmt),
-                            content_type=fmt.content_type)
+                            content_type=fmt.content_type_for(media_type))
     else:
         page = build_page(store, node, links, backend.manifest, incoming_page, span)
         response = Response(render_template(
@@ -88,8 +81,8 @@ def _serve(rel: str) -> Response:
     response.headers["Link"] = ", ".join(
         f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in _alternates(links, node)
     )
-    etag = etag_for(backend.build_id, node.value, fmt.media_type, request.query_string.decode("latin-1"))
-    return finish(response, request, etag, vary_accept=forced is None)
+    etag = etag_for(backend.build_id, node.value, media_type, request.query_string.decode("latin-1"))
+    return conditional(response, etag, vary=("Accept",) if forced is None else ())
 
 
 def _with_extension(store: Store, base: str, rel: str) -> tuple[NamedNode | None, Format | None]:
@@ -107,20 +100,20 @@ def _with_extension(store: Store, base: str, rel: str) -> tuple[NamedNode | None
 
 def _alternates(links: Links, node: NamedNode) -> list[tuple[Format, str]]:
     href = links.href(node.value) or ""
-    return [(f, f"{href}.{f.extension}") for f in RDF_FORMATS]
+    return [(f, f"{href}.{f.extension}") for f in ENTITY_FORMATS if f is not HTML]
 
 
-def _sparql_href(query: str) -> str:
-    """A link that opens the query editor with this query loaded."""
-    return (request.script_root or "") + "/?run=1&query=" + urlquote(query, safe="")
+def _sparql_href(query: str, root: str | None = None) -> str:
+    """A link that opens the query editor with this query loaded (root-relative on this server)."""
+    return (request.script_root if root is None else root) + "/?run=1&query=" + urlquote(query, safe="")
 
 
 def _int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise ValueError(f"{name}={raw!r} must be a positive whole number (a page number).")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        raise Problem("bad_request", f"{name}={raw[:50]!r} must be a positive whole number (a page number).")
     return int(raw)
 
 
@@ -129,16 +122,17 @@ def _span() -> tuple[int, int] | None:
     start, end = request.args.get("start"), request.args.get("end")
     if start is None and end is None:
         return None
-    if start is None or end is None or not start.isdigit() or not end.isdigit():
-        raise ValueError("start and end must both be given as whole numbers (character offsets in the text).")
+    if start is None or end is None or not all(v.isascii() and v.isdigit() and len(v) < 10 for v in (start, end)):
+        raise Problem("bad_request",
+                      "start and end must both be given as whole numbers (character offsets in the text).")
     return int(start), int(end)
 
 
-def _not_found(store: Store, base: str, rel: str) -> Response:
-    """404 that says what was looked for and where to look instead."""
+def _not_found(store: Store, base: str, rel: str) -> Problem:
+    """404 that says what was looked for and where to look instead (links are paths on this site)."""
     iri = base + rel
     hints: list[tuple[str, str]] = []
-    links = Links(base, request.script_root)
+    links = Links(base, "")
     for candidate, why in _candidates(rel):
         try:
             node = NamedNode(base + candidate)
@@ -149,15 +143,15 @@ def _not_found(store: Store, base: str, rel: str) -> Response:
     parent = iri.rsplit("/", 1)[0] + "/"
     hints.append(("List the IRIs that start like this one with SPARQL", _sparql_href(
         f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{_sparql_str(parent)}")) }}\n'
-        "LIMIT 100")))
+        "LIMIT 100", root="")))
     hints.append(("Find a resource by its name (e.g. a commune) with SPARQL", _sparql_href(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
         "SELECT ?s ?label WHERE {\n  ?s rdfs:label ?label\n"
-        '  FILTER(CONTAINS(LCASE(STR(?label)), "vĩnh lộc"))\n} LIMIT 100')))
+        '  FILTER(CONTAINS(LCASE(STR(?label)), "vĩnh lộc"))\n} LIMIT 100', root="")))
     message = f"There is no resource <{iri}> in this dataset."
     if not rel.isascii():
         message += " IRIs of this dataset are ASCII only (no Vietnamese letters): use codes or folded names."
-    return problem(404, message, hints)
+    return Problem("not_found", message, hints=hints)
 
 
 def _candidates(rel: str) -> list[tuple[str, str]]:
@@ -171,19 +165,3 @@ def _candidates(rel: str) -> list[tuple[str, str]]:
 
 def _sparql_str(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-_CODES = {400: "bad_request", 404: "not_found", 406: "not_acceptable"}
-
-
-def problem(status: int, message: str, hints: list[tuple[str, str]] | None = None) -> Response:
-    """An error as a short HTML page for browsers; plain text or JSON (errors.py) for everyone else."""
-    hints = hints or []
-    if request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]:
-        body = render_template("entity_problem.html", status=status, message=message, hints=hints)
-        response = Response(body, status=status, content_type=HTML.content_type)
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Accept")
-        return response
-    lines = [message, *(f"- {why}: {request.host_url.rstrip('/')}{href}" for why, href in hints)]
-    return error_response(Problem(_CODES[status], "\n".join(lines)))

@@ -179,7 +179,9 @@ def test_description_is_deduplicated_across_graphs(client) -> None:
     (BROWSER, "text/html"),
     ("application/rdf+xml;q=0.5, text/turtle;q=0.9", "text/turtle"),
     ("text/turtle;q=0, application/n-triples;q=0.4, */*;q=0.1", "application/n-triples"),
-    ("application/json", "application/ld+json"),
+    ("application/json", "application/json"),  # JSON-LD, sent as the JSON the client named (as /sparql does)
+    ("application/ld+json;q=0.5, application/json", "application/json"),
+    ("text/html;q=0, */*", "text/turtle"),  # q=0 excludes a type even under a wildcard
 ])
 def test_accept_header_with_q_values(client, accept: str | None, expected: str) -> None:
     headers = {"Accept": accept} if accept is not None else {}
@@ -190,8 +192,8 @@ def test_accept_header_with_q_values(client, accept: str | None, expected: str) 
 def test_format_parameter_overrides_accept(client) -> None:
     r = client.get("/id/au/393/base?format=nt", headers={"Accept": "text/html"})
     assert r.mimetype == "application/n-triples"
-    bad = client.get("/id/au/393/base?format=pdf")
-    assert bad.status_code == 400 and b"ttl" in bad.data
+    bad = client.get("/id/au/393/base?format=pdf")  # one negotiation for every surface: 406, as on /sparql
+    assert bad.status_code == 406 and b"text/turtle (format=turtle)" in bad.data
 
 
 def test_unproducible_accept_is_406_listing_offers(client) -> None:

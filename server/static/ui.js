@@ -13,6 +13,8 @@
 
   var config = JSON.parse(document.getElementById("vlkg-config").textContent);
   var endpoint = new URL(config.endpoint, window.location.href).href;
+  // The page names its endpoint from the address the browser used: the server never echoes the Host header.
+  document.getElementById("vlkg-endpoint").textContent = endpoint;
   var notice = document.getElementById("vlkg-notice");
   var downloads = document.getElementById("vlkg-downloads");
   var examples = {};

@@ -1,0 +1,45 @@
+"""Headers on every response, from one after_request hook.
+
+- `X-Content-Type-Options: nosniff`: a text/plain error that echoes a query is never run as HTML or script.
+- `Referrer-Policy`: queries travel in URLs; other sites see only our origin.
+- HTML pages get a Content-Security-Policy: scripts and styles only from this server (the page's
+  configuration is a `<script type="application/json">` block, which is data, not script); nothing
+  fetched elsewhere; no plugins, no <base>, no framing by other sites. Inline style *attributes* stay
+  allowed: YASGUI and CodeMirror size their panes with them, and they cannot run code.
+- Every 503 and 429 carries Retry-After (errors.py sets it on the problems it renders; this catches the rest).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from vlkg.server.errors import DEFAULT_RETRY_AFTER
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+))
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+
+def init_app(app: Flask) -> None:
+    """Register the hook."""
+    app.after_request(add_headers)
+
+
+def add_headers(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    if response.status_code in (429, 503) and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = DEFAULT_RETRY_AFTER
+    return response
