@@ -28,6 +28,7 @@ class Job:
     limit: int = 0  # rows (or triples) kept; 0 = all
     max_bytes: int = 0  # largest serialised answer; 0 = no limit
     refusal: dict[str, str] = field(default_factory=dict, compare=False)  # "table"/"graph" -> 406 message
+    gzip: bool = field(default=False, compare=False)  # the client takes gzip: big answers come compressed
 
     def wire(self) -> dict[str, Any]:
         """The JSON message for the query process."""
@@ -35,11 +36,12 @@ class Job:
             "query": self.query, "base": self.base, "table": self.table, "graph": self.graph, "union": self.union,
             "default": list(self.default_graphs) if self.default_graphs is not None else None,
             "named": list(self.named_graphs) if self.named_graphs is not None else None,
-            "limit": self.limit, "max_bytes": self.max_bytes, "refusal": self.refusal,
+            "limit": self.limit, "max_bytes": self.max_bytes, "refusal": self.refusal, "gzip": self.gzip,
         }
 
     def key(self) -> tuple[Any, ...]:
-        """The result-cache key: every field that changes the answer."""
+        """The result-cache key: every field that changes the answer (only small answers are cached, and those
+        are never compressed by the query process, so `gzip` is not part of it)."""
         return (self.query, self.base, self.table, self.graph, self.union, self.default_graphs, self.named_graphs,
                 self.limit, self.max_bytes)
 

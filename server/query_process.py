@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from typing import Any
 
 from pyoxigraph import (
@@ -56,13 +57,16 @@ class QueryFailed(Exception):
 class Output:
     """File-like sink for pyoxigraph serialisers: buffers small answers, streams big ones, counts bytes."""
 
-    def __init__(self, sock: socket.socket, header: dict[str, Any], max_bytes: int) -> None:
+    def __init__(self, sock: socket.socket, header: dict[str, Any], max_bytes: int, gzip: bool = False) -> None:
         self.sock = sock
         self.header = header
         self.buf = bytearray()
         self.streaming = False
         self.max_bytes = max_bytes
         self.written = 0
+        # Big answers bypass the HTTP layer's compression (they are sent from a file): compress them here,
+        # in this process and under the timeout, when the client accepts gzip.
+        self.gzip = zlib.compressobj(5, zlib.DEFLATED, 31) if gzip else None
 
     def write(self, data: bytes) -> int:
         self.written += len(data)
@@ -72,19 +76,26 @@ class Output:
         limit = CHUNK if self.streaming else STREAM_AFTER
         if len(self.buf) >= limit:
             if not self.streaming:
+                if self.gzip is not None:
+                    self.header["encoding"] = "gzip"
                 frames.send_json(self.sock, b"H", self.header)
                 self.streaming = True
-            frames.send(self.sock, b"D", bytes(self.buf))
+            self._send(bytes(self.buf))
             self.buf.clear()
         return len(data)
+
+    def _send(self, chunk: bytes, last: bool = False) -> None:
+        if self.gzip is not None:
+            chunk = self.gzip.compress(chunk) + (self.gzip.flush() if last else b"")
+        if chunk:
+            frames.send(self.sock, b"D", chunk)
 
     def flush(self) -> None:
         """pyoxigraph calls flush(); frames are sent by write() and finish()."""
 
     def finish(self) -> None:
         if self.streaming:
-            if self.buf:
-                frames.send(self.sock, b"D", bytes(self.buf))
+            self._send(bytes(self.buf), last=True)
             frames.send(self.sock, b"E", b"")
         else:
             frames.send_complete(self.sock, self.header, bytes(self.buf))
@@ -198,7 +209,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
                 raise QueryFailed("result_too_large", too_large(max_bytes))
             frames.send_complete(out_sock, header, body)
             return
-        output = Output(out_sock, header, max_bytes)
+        output = Output(out_sock, header, max_bytes, gzip=bool(req.get("gzip")))
         if fmt == "csv-excel":
             output.write(BOM)
         if isinstance(results, QuerySolutions):
@@ -207,10 +218,11 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             serialize(results, output, format=GRAPH[fmt], prefixes=prefixes)
         else:
             results.serialize(output, format=GRAPH[fmt])
-    except (QueryFailed, SyntaxError, RuntimeError, ValueError, OSError):
+    except (QueryFailed, SyntaxError, RuntimeError, ValueError, OSError) as exc:
         if output is not None and output.written > output.max_bytes > 0:
-            exc = QueryFailed("result_too_large", too_large(max_bytes))  # pyoxigraph may wrap our exception
-        failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services)
+            failure = QueryFailed("result_too_large", too_large(max_bytes))  # pyoxigraph may wrap our exception
+        else:
+            failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services)
         started = output is not None and output.streaming
         frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
         return
@@ -251,7 +263,17 @@ def main(argv: list[str]) -> None:
         os._exit(sandbox.SANDBOX_EXIT)
     _watchdog(memory_limit)
     sock = socket.socket(fileno=fd)
-    store = Store.read_only(store_path)
+    try:  # open and read one quad: a missing, locked or garbage store fails here, not on a user's query
+        store = Store.read_only(store_path)
+        next(iter(store.quads_for_pattern(None, None, None)), None)
+    except Exception as exc:  # noqa: BLE001 - whatever the cause, this process cannot serve
+        print(f"vlkg query process: cannot open the store {store_path}: {exc}", file=sys.stderr, flush=True)
+        try:  # the reason names no path: it may reach /health
+            frames.send_json(sock, b"F", {"reason": "the store cannot be opened or read"})
+        except OSError:
+            pass
+        os._exit(2)
+    frames.send(sock, b"R", b"")  # ready: the pool hands queries only to processes that said so
     while True:
         try:
             kind, payload = frames.recv(sock)

@@ -71,6 +71,7 @@ def endpoint() -> Response:
         limit=min(caps) if caps else 0,  # 0 = full results
         max_bytes=settings["max_result_mb"] << 20,
         refusal=refusal,
+        gzip=http.accept_encodings["gzip"] > 0,
     )
     etag = None
     conditional = http.method in ("GET", "HEAD")
@@ -101,6 +102,9 @@ def endpoint() -> Response:
     if etag is not None:
         headers.append(("ETag", f'"{etag}"'))
         headers.append(("Cache-Control", f"public, max-age={settings['http_max_age']}"))
+    if answer.header.get("encoding"):  # compressed by the query process; flask-compress leaves it alone
+        headers.append(("Content-Encoding", answer.header["encoding"]))
+        headers.append(("Vary", "Accept-Encoding"))
     if answer.file is not None:  # a big answer, complete on disk: sent with its length, never cut silently
         headers.append(("Content-Length", str(answer.size)))
         return Response(FileWrapper(answer.file, 1 << 20), headers=headers, direct_passthrough=True)
@@ -114,7 +118,7 @@ def _answer(backend: Backend, job: Job, timeout: float) -> tuple[Answer, str]:
     if cached is not None:
         return Answer(cached[0], body=cached[1]), "hit"
     answer = backend.executor.run(job.wire(), timeout, job.max_bytes)
-    if answer.size <= IN_MEMORY:
+    if answer.size <= IN_MEMORY and not answer.header.get("encoding"):  # compressed bodies suit one client only
         backend.cache.put(key, answer.header, answer.read_all(), job.key_bytes())
     return answer, "miss"
 
