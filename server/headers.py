@@ -4,8 +4,9 @@
 - `Referrer-Policy`: queries travel in URLs; other sites see only our origin.
 - HTML pages get a Content-Security-Policy: scripts and styles only from this server (the page's
   configuration is a `<script type="application/json">` block, which is data, not script); nothing
-  fetched elsewhere; no plugins, no <base>, no framing by other sites. Inline style *attributes* stay
-  allowed: YASGUI and CodeMirror size their panes with them, and they cannot run code.
+  fetched elsewhere; no plugins, no <base>, no framing by other sites. Inline styles stay allowed:
+  YASGUI's column resizer injects <style> elements with generated content (no hash can name them),
+  CodeMirror sizes its panes with style attributes, and CSS cannot run code.
 - Every 503 and 429 carries Retry-After (errors.py sets it on the problems it renders; this catches the rest).
 """
 

@@ -69,8 +69,15 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     running.close()
 
 
+# Installed before any page script runs: records every Content-Security-Policy violation of the page.
+CSP_WATCH = ("window.vlkgCspViolations = [];"
+             "document.addEventListener('securitypolicyviolation', e => window.vlkgCspViolations.push("
+             "[e.effectiveDirective, e.blockedURI, e.sourceFile, e.lineNumber].join(' ')));")
+
+
 def open_page(browser: Browser, url: str) -> Page:
     page = browser.new_page()
+    page.call("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
     page.goto(url)
     page.wait_for(READY, what="the query page to set itself up")
     return page
@@ -81,6 +88,25 @@ def assert_stayed_on(page: Page, server: str) -> None:
     foreign = [u for u in page.requested_urls() if not u.startswith((server + "/", "data:", "blob:"))]
     assert foreign == [], f"the page contacted other hosts: {foreign}"
     assert page.console_errors() == []
+    assert page.evaluate("window.vlkgCspViolations") == [], "the page broke its Content-Security-Policy"
+
+
+def test_policy_blocks_injected_script_and_the_page_still_works(browser: Browser, server: str) -> None:
+    """The query page runs under its Content-Security-Policy, and the policy is really enforced."""
+    with urllib.request.urlopen(server + "/") as response:
+        policy = response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in policy
+    page = open_page(browser, server + "/?" + urllib.parse.urlencode({"query": COMMUNES_QUERY, "run": "1"}))
+    page.wait_for(f"{ACTIVE}.querySelectorAll('.yasr table.dataTable tbody tr').length > 10",
+                  what="result rows under the policy")
+    assert page.evaluate("window.vlkgCspViolations") == []
+    page.evaluate("(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+                  " document.body.append(s); })()")
+    violations = page.wait_for("window.vlkgCspViolations.length && window.vlkgCspViolations",
+                               what="the blocked inline script")
+    assert page.evaluate("window.injected === undefined")
+    assert [v.split(" ")[:2] for v in violations] == [["script-src-elem", "inline"]]
 
 
 def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_path: Path) -> None:
