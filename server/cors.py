@@ -10,12 +10,15 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 METHODS = "GET, HEAD, POST, OPTIONS"
-ALLOWED_HEADERS = "Accept, Accept-Language, Content-Type, Cache-Control, If-None-Match, X-Requested-With"
+ALLOWED_HEADERS = ("Accept, Accept-Language, Content-Type, Cache-Control, If-None-Match, If-Range, Range, "
+                   "X-Requested-With")
+# Readable by scripts on other origins besides the defaults: caching, ranges, when to retry, alternates.
+EXPOSED = ("ETag", "Content-Disposition", "Content-Range", "Accept-Ranges", "Retry-After", "Link")
 
 
 def init_app(app: Flask, exposed: tuple[str, ...]) -> None:
     """Answer preflights and add CORS headers to every response."""
-    expose = ", ".join(("ETag", "Content-Disposition", *exposed))
+    expose = ", ".join((*EXPOSED, *exposed))
 
     @app.before_request
     def _preflight() -> Response | None:

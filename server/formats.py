@@ -120,17 +120,17 @@ def choose_header(formats: Sequence[Format], accept_header: str, format_param: s
     """choose() from the raw Accept header; short headers are memoised."""
     if len(accept_header) > _MEMO_HEADER or (format_param is not None and len(format_param) > _MEMO_HEADER):
         result = _choose_raw(tuple(formats), accept_header, format_param, what)
-    else:
-        result = _choose_cached(tuple(formats), accept_header, format_param, what)
+    else:  # keyed by format keys: cheaper to hash than the formats themselves
+        result = _choose_cached(tuple(f.key for f in formats), accept_header, format_param, what)
     if isinstance(result, NotAcceptable):
         raise NotAcceptable(str(result), result.offered)  # a fresh exception: no shared traceback
     return result
 
 
 @lru_cache(maxsize=1024)
-def _choose_cached(formats: tuple[Format, ...], accept_header: str, format_param: str | None,
+def _choose_cached(keys: tuple[str, ...], accept_header: str, format_param: str | None,
                    what: str) -> tuple[Format, str] | NotAcceptable:
-    return _choose_raw(formats, accept_header, format_param, what)
+    return _choose_raw(tuple(BY_KEY[k] for k in keys), accept_header, format_param, what)
 
 
 def _choose_raw(formats: tuple[Format, ...], accept_header: str, format_param: str | None,
