@@ -29,7 +29,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from flask_compress import Compress
 
-    from vlkg.server import cors, dumps, entities, errors, sparql, ui
+    from vlkg.server import cors, dumps, entities, errors, health, sparql, ui
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings
 
@@ -47,6 +47,6 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     cors.init_app(app, sparql.EXPOSED_HEADERS)
     Compress(app)
-    for module in (sparql, ui, entities, dumps):
+    for module in (sparql, ui, entities, dumps, health):
         app.register_blueprint(module.bp)
     return app

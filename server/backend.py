@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vlkg.layout import Layout
 from vlkg.server.cache import ResultCache
-from vlkg.server.executor import Executor
+from vlkg.server.executor import Executor, probe
 from vlkg.server.job import Job
 
 if TYPE_CHECKING:  # pyoxigraph loads on first use: the `vlkg serve` parent process never needs it
@@ -66,7 +66,13 @@ class Backend:
         # half-way through, and never as a mix of one release's store with another's dumps or manifest.
         if layout.is_build():
             release = (layout.root / "current").resolve()
-            manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+            try:
+                manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ValueError(
+                    f"The build manifest {release / 'manifest.json'} cannot be read ({exc}): rebuild with "
+                    f"`vlkg build --out {layout.root}`."
+                ) from None
             return cls(layout=layout, settings=settings, store_path=(release / "store").resolve(), release=release,
                        manifest=manifest)
         return cls(layout=layout, settings=settings, store_path=store.resolve())
@@ -104,10 +110,21 @@ class Backend:
         with self._lock:
             self._same_process()
             if self._executor is None:
-                size = self.settings["executors"] or os.cpu_count() or 2
-                memory = self.settings["query_memory_mb"] << 20
-                self._executor = Executor(str(self.store_path), size, memory, tuple(self.settings["service_allow"]))
+                self._executor = Executor(
+                    str(self.store_path), self.settings["executors"] or os.cpu_count() or 2,
+                    self.settings["query_memory_mb"] << 20, tuple(self.settings["service_allow"]),
+                    old_after=self.settings["old_after"], max_old=self.settings["max_old_queries"],
+                    max_old_per_client=self.settings["max_old_per_client"],
+                )
             return self._executor
+
+    def check_store(self) -> None:
+        """Start one query process and wait until it has the store open: StartFailed says why not.
+
+        `vlkg serve` calls this before the HTTP server starts, so a missing or corrupt store stops it
+        with a sentence instead of a server whose every query fails.
+        """
+        probe(str(self.store_path), self.settings["query_memory_mb"] << 20, tuple(self.settings["service_allow"]))
 
     def query_json(self, sparql: str, *, union: bool = True, timeout: float | None = None) -> dict[str, Any]:
         """Run a (server-written) query in the query processes and return SPARQL JSON results as a dict.

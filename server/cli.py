@@ -52,12 +52,20 @@ def serve(get_path: str | None, **values: Any) -> None:
         _get(settings, get_path)
         return
     from vlkg.server.backend import Backend
+    from vlkg.server.executor import StartFailed
     from vlkg.server.http_server import run
 
     try:
         backend = Backend.open(settings)
-    except FileNotFoundError as exc:
+        backend.check_store()  # one query process opens the store before any HTTP worker starts
+    except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    except StartFailed as exc:
+        detail = f"\n{exc.detail}" if exc.detail else ""
+        raise click.ClickException(
+            f"The store at {backend.store_path} cannot be served: {exc.reason}. Check that it is a complete "
+            f"pyoxigraph store (rebuild it with `vlkg build`) and readable by this user.{detail}"
+        ) from None
     click.echo(
         f"vlkg: serving {backend.store_path} (build {backend.build_id}) at "
         f"http://{settings['host']}:{settings['port']}/ with {settings['server']}",
@@ -71,7 +79,7 @@ def _get(settings: dict[str, Any], path: str) -> None:
 
     try:
         app = create_app(settings)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         response = app.test_client().get(path)

@@ -1,14 +1,12 @@
-"""Blueprint: the dump files, the VoID/DCAT dataset description, /health and /version."""
+"""Blueprint: the dump files and the VoID/DCAT dataset description (/health and /version: health.py)."""
 
 from __future__ import annotations
 
-import platform
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pyoxigraph
 from flask import (
     Blueprint,
     Response,
@@ -22,7 +20,6 @@ from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-import vlkg
 from vlkg.namespaces import GRAPH_META, PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.entity_page import Links, build_listing
@@ -223,33 +220,3 @@ def _triple_count(backend: Any) -> int | None:
             _COUNTS[backend.build_id] = len(backend.store)
         total = _COUNTS[backend.build_id]
     return total
-
-
-@bp.get("/health")
-def health() -> Response:
-    """200 with the build id and size after a cheap read of the store; 503 if the store cannot be read."""
-    backend = _backend()
-    try:
-        backend.store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True)
-        body = {"status": "ok", "build_id": backend.build_id, "triples": _triple_count(backend)}
-        status = 200
-    except Exception as exc:  # any failure to read means "not serving": report it, never crash
-        body = {"status": "unavailable", "error": f"The store cannot be read: {exc}"}
-        status = 503
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/version")
-def version() -> Response:
-    """Versions of the code, the engine and the data being served."""
-    backend = _backend()
-    response = jsonify(
-        vlkg=vlkg.__version__, pyoxigraph=pyoxigraph.__version__, python=platform.python_version(),
-        build_id=backend.build_id, build_date=build_info.build_date(backend.manifest),
-        dataset_version=backend.manifest.get("dataset_version"), issued=backend.manifest.get("issued"),
-    )
-    response.headers["Cache-Control"] = "no-cache"
-    return response

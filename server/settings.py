@@ -57,10 +57,21 @@ SETTINGS: tuple[Setting, ...] = (
             "WSGI server: `granian` (fastest measured) or `gunicorn` (gthread worker)."),
     Setting("workers", 1, int,
             "HTTP worker processes. Each has its own query processes and result cache."),
-    Setting("threads", 4, int,
-            "Request threads per HTTP worker (more threads mostly add GIL contention; queries run elsewhere)."),
+    Setting("threads", 32, int,
+            "Request threads per HTTP worker. Most wait on query processes (idle, cheap), so keep enough for "
+            "every running and queued query plus the light requests beside them."),
     Setting("executors", 0, int,
-            "Query processes per HTTP worker (each holds the store open read-only); 0 = number of CPU cores."),
+            "Query processes kept ready per HTTP worker (each holds the store open read-only); more start "
+            "while queries run, up to executors + max-old-queries + 3. 0 = number of CPU cores."),
+    Setting("old_after", 1.0, float,
+            "Seconds after which a running query is old: its process drops to the lowest CPU priority (nice "
+            "19), so short queries stay fast beside long ones."),
+    Setting("max_old_queries", 4, int,
+            "Old queries running at once per HTTP worker (each holds a query process); a query turning old "
+            "past it is stopped with 503 and Retry-After."),
+    Setting("max_old_per_client", 2, int,
+            "Old queries running at once per client address and HTTP worker; a query turning old past it is "
+            "stopped with 429 and Retry-After. 0 = no per-client limit."),
     Setting("timeout", 30.0, float,
             "Query timeout in seconds when the request gives none; the query process is killed at the limit."),
     Setting("max_timeout", 30.0, float, "Largest per-request `timeout=` a client may ask for, in seconds."),
