@@ -27,7 +27,6 @@ READ_ONLY = (
 ERRORS: dict[str, tuple[int, str]] = {
     "bad_request": (400, "Bad request"),
     "malformed_query": (400, "Malformed query"),
-    "unknown_function": (400, "Unknown function"),
     "query_error": (400, "Query could not be evaluated"),
     "update_refused": (403, "Updates are not accepted"),
     "service_refused": (403, "SERVICE call refused"),
@@ -76,7 +75,8 @@ DEFAULT_RETRY_AFTER = "5"
 _VI_TITLES = {
     400: "Yêu cầu không hợp lệ", 403: "Yêu cầu bị từ chối", 404: "Không tìm thấy",
     405: "Phương thức không được hỗ trợ", 406: "Không có định dạng phù hợp", 408: "Hết thời gian chờ yêu cầu",
-    413: "Yêu cầu quá lớn", 415: "Kiểu nội dung không được hỗ trợ", 416: "Khoảng byte không hợp lệ",
+    413: "Yêu cầu quá lớn", 414: "Địa chỉ yêu cầu quá dài", 415: "Kiểu nội dung không được hỗ trợ",
+    416: "Khoảng byte không hợp lệ",
     429: "Quá nhiều yêu cầu", 500: "Lỗi máy chủ", 502: "Lỗi khi gọi dịch vụ khác",
     503: "Máy chủ tạm thời không phục vụ", 507: "Kết quả quá lớn",
 }
