@@ -29,7 +29,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from flask_compress import Compress
 
-    from vlkg.server import cors, dumps, entities, errors, health, sparql, ui
+    from vlkg.server import cors, dumps, entities, errors, health, sparql, ui, wsgi_guard
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings
 
@@ -42,6 +42,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_LEVEL"] = 5  # gzip: most of the gain at a fraction of level 9's time
     app.extensions["vlkg"] = Backend.open(resolved)
     errors.init_app(app)
+    wsgi_guard.install(app)  # bodies read whole under a deadline and a size cap, before any view
     from vlkg.server import headers  # nosniff, CSP, Referrer-Policy, Retry-After: on every response
 
     headers.init_app(app)

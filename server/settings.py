@@ -84,7 +84,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_result_mb", 512, int,
             "Largest result (after serialisation) in MiB; a bigger one gets 507 and a hint to page or use dumps."),
     Setting("max_request_bytes", 1_000_000, int,
-            "Largest request body or query string accepted; larger requests get 413."),
+            "Largest request body (chunked ones included) or query string accepted; larger requests get 413. "
+            "A GET URL is further limited to 65,534 bytes by the HTTP layer (414): send longer queries by POST."),
+    Setting("header_timeout", 5.0, float,
+            "Seconds a client has to send the request line and headers; a slower one is dropped (gunicorn "
+            "answers 408, granian closes the connection). granian reads heads without a request thread."),
+    Setting("body_timeout", 10.0, float,
+            "Seconds a client has to send the whole request body; a slower one gets 408 and frees its request "
+            "thread. 10 s carries a 1 MB body at 100 KB/s."),
     Setting("service_allow", (), tuple,
             "Endpoint IRIs that SPARQL SERVICE may call (comma-separated). Empty = SERVICE refused."),
     Setting("cache_mb", 8, int,
