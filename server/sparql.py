@@ -13,7 +13,6 @@ Response headers of our own (also exposed to browsers through CORS):
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -25,6 +24,7 @@ from vlkg.server.errors import Problem
 from vlkg.server.executor import SPOOL_MEMORY, Answer
 from vlkg.server.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate, negotiate_header
 from vlkg.server.job import Job
+from vlkg.server.responses import conditional, etag_for, not_modified, public_url
 
 bp = Blueprint("sparql", __name__)
 
@@ -74,17 +74,15 @@ def endpoint() -> Response:
         gzip=http.accept_encodings["gzip"] > 0,
     )
     etag = None
-    conditional = http.method in ("GET", "HEAD")
-    if conditional:
+    cache_control = f"public, max-age={settings['http_max_age']}"
+    if http.method in ("GET", "HEAD"):  # POST answers are not cacheable: no validator
         media = (chosen["table"] or (None, None))[1], (chosen["graph"] or (None, None))[1]
         etag = job.etag(backend.build_id, media)
-        matched = _if_none_match(etag)
-        if matched and matched != "*":  # the client holds this very answer; "*" needs one to exist: run first
-            return _not_modified(matched, settings)
+        early = not_modified(etag, cache_control=cache_control)  # the client holds this very answer
+        if early is not None:
+            return early
 
     answer, cache_state = _answer(backend, job, req.timeout)
-    if conditional and _if_none_match(etag or "") == "*":
-        return _not_modified(f'"{etag}"', settings)
     form = answer.header.get("form", "table")
     key = answer.header.get("format") or job.table or job.graph or "json"
     media_type = (chosen.get(form) or (key, BY_KEY[key].media_type))[1]
@@ -99,16 +97,16 @@ def endpoint() -> Response:
         headers.append(("Vlkg-Truncated", "true" if answer.header.get("truncated") else "false"))
     if key == "csv-excel":
         headers.append(("Content-Disposition", f'attachment; filename="query-results.{BY_KEY[key].extension}"'))
-    if etag is not None:
-        headers.append(("ETag", f'"{etag}"'))
-        headers.append(("Cache-Control", f"public, max-age={settings['http_max_age']}"))
     if answer.header.get("encoding"):  # compressed by the query process; flask-compress leaves it alone
         headers.append(("Content-Encoding", answer.header["encoding"]))
         headers.append(("Vary", "Accept-Encoding"))
     if answer.file is not None:  # a big answer, complete on disk: sent with its length, never cut silently
         headers.append(("Content-Length", str(answer.size)))
-        return Response(FileWrapper(answer.file, 1 << 20), headers=headers, direct_passthrough=True)
-    return Response(answer.body, headers=headers)
+        response = Response(FileWrapper(answer.file, 1 << 20), headers=headers, direct_passthrough=True)
+    else:
+        response = Response(answer.body, headers=headers)
+    # `If-None-Match: *` matches only now that an answer exists (a malformed query never gets 304).
+    return conditional(response, etag, cache_control=cache_control) if etag is not None else response
 
 
 def _answer(backend: Backend, job: Job, timeout: float) -> tuple[Answer, str]:
@@ -128,26 +126,6 @@ def _content_type(key: str, media_type: str) -> str:
     return BY_KEY[key].content_type.replace(BY_KEY[key].media_type, media_type)
 
 
-def _if_none_match(etag: str) -> str | None:
-    """The client's tag when it already holds this answer; flask-compress may have added ':<encoding>'."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return None
-    for tag in (t.strip() for t in header.split(",")):
-        bare = tag.removeprefix("W/").strip('"')
-        if tag == "*" or bare.split(":", 1)[0] == etag:
-            return tag
-    return None
-
-
-def _not_modified(tag: str, settings: dict[str, Any]) -> Response:
-    response = Response(status=304)
-    response.headers["ETag"] = tag
-    response.headers["Cache-Control"] = f"public, max-age={settings['http_max_age']}"
-    response.headers["Vary"] = "Accept"
-    return response
-
-
 def _service_description(backend: Backend, settings: dict[str, Any]) -> Response:
     try:
         fmt, media_type = negotiate(True, request.accept_mimetypes, request.args.get("format"))
@@ -155,15 +133,14 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
         fmt, media_type = GRAPH_FORMATS[0], GRAPH_FORMATS[0].media_type
     from pyoxigraph import RdfFormat
 
+    # The endpoint's public address comes from the base IRI, never the Host header: this answer is cached.
+    endpoint_iri = public_url("sparql")
     body = service_description.describe(
-        request.base_url,
+        endpoint_iri,
         backend.named_graphs(),
         bool(settings["service_allow"]),
         getattr(RdfFormat, fmt.engine),
     )
     response = Response(body, content_type=_content_type(fmt.key, media_type))
-    response.headers["Vary"] = "Accept"
-    response.set_etag(hashlib.blake2b(f"{backend.build_id}|{request.base_url}|{media_type}".encode(),
-                                      digest_size=12).hexdigest())
-    response.headers["Cache-Control"] = f"public, max-age={settings['http_max_age']}"
-    return response.make_conditional(request)
+    etag = etag_for(backend.build_id, "service-description", endpoint_iri, media_type)
+    return conditional(response, etag, cache_control=f"public, max-age={settings['http_max_age']}")
