@@ -58,8 +58,9 @@ def exchange(port: int, data: bytes, wait: float = 20.0) -> bytes:
 
 
 def _read_reply(sock: socket.socket, deadline: float) -> bytes:
+    """Read until the server closes, the response is complete (by its Content-Length), or the deadline."""
     reply = b""
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not _complete(reply):
         try:
             sock.settimeout(max(0.05, deadline - time.monotonic()))
             data = sock.recv(65536)
@@ -69,6 +70,14 @@ def _read_reply(sock: socket.socket, deadline: float) -> bytes:
             break
         reply += data
     return reply
+
+
+def _complete(reply: bytes) -> bool:
+    head, sep, rest = reply.partition(b"\r\n\r\n")
+    for line in head.lower().split(b"\r\n"):
+        if sep and line.startswith(b"content-length:"):
+            return len(rest) >= int(line.split(b":")[1])
+    return False
 
 
 def status(reply: bytes) -> int:
