@@ -403,7 +403,7 @@ def test_service_description_names_endpoint_formats_and_graphs(client: Any) -> N
     ds = Dataset(parse(response.data, RdfFormat.TURTLE))
     sd = "http://www.w3.org/ns/sparql-service-description#"
     text = {(str(q.subject), q.predicate.value, str(q.object)) for q in ds}
-    endpoint = "<http://data.example:8123/sparql>"
+    endpoint = "<https://vinhloc-kg.example/sparql>"  # the base IRI's, whatever Host the request named
     assert (endpoint, sd + "endpoint", endpoint) in text
     assert (endpoint, sd + "resultFormat", "<http://www.w3.org/ns/formats/SPARQL_Results_CSV>") in text
     assert (endpoint, sd + "feature", f"<{sd}UnionDefaultGraph>") in text
