@@ -33,6 +33,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings
 
+    from vlkg.server import malloc
+
+    malloc.tune()  # large request bodies must not raise the worker's memory for good
     app = Flask(__name__)
     resolved = resolve_settings(settings or {})
     app.config["VLKG"] = resolved
