@@ -29,11 +29,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from flask_compress import Compress
 
-    from vlkg.server import cors, dumps, entities, errors, health, sparql, ui, wsgi_guard
+    from vlkg.server import cors, dumps, entities, errors, health, malloc, sparql, ui, wsgi_guard
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings
-
-    from vlkg.server import malloc
 
     malloc.tune()  # large request bodies must not raise the worker's memory for good
     app = Flask(__name__)
