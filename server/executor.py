@@ -15,8 +15,7 @@ loopback), so the pool schedules by *age* and keeps processes ready, as an opera
   when idle, and while queries run at least one, plus a spare for each busy process beyond `size` (up to
   SPARE): a runaway client that resends its query the moment it is stopped takes a spare, not the last
   ready process. Requests that do wait are served first come, first served, so a light query never
-  waits behind a stream of later runaway requests. Without the spares, light queries waited for a start
-  (0.3-0.6 s each under load: measured).
+  waits behind a stream of later runaway requests.
 - A query running longer than `old_after` turns *old*: its process is reniced to 19, so CFS gives it
   ~1/20 of a young one's CPU share whenever young work wants the CPU; runaway queries keep running on
   idle CPU only. Young queries run at nice 5 (set once a process is ready; starting processes keep nice
@@ -31,8 +30,10 @@ loopback), so the pool schedules by *age* and keeps processes ready, as an opera
   value again, and a long query leaves a big heap behind.
 
 Measured with bench/runaway.py on the full build (2 shared cores, default settings, four clients looping
-a runaway query from loopback): light ASK median 4.5 s and /health 0.26 s with the former fixed pool of
-two processes and four request threads; now ~10 ms and ~5 ms (numbers in server/README.md).
+a runaway query from loopback): light ASK median 0.66 s (p90 3.7 s) and /health median 0.27 s with the
+former fixed pool of two processes and four request threads; now 4.6 ms (p90 14 ms) and 1.8 ms. Without
+the spares, light queries waited for starts (0.3-0.6 s each under load); without the first-come order,
+behind runaway requests resent at once (server/README.md has the table).
 
 Healing. Processes are started by one keeper thread, never by a request: a request with no ready process
 queues (bounded by its timeout), so a burst of kills (timeouts, `timeout=0.1` loops) cannot become a
@@ -40,9 +41,9 @@ storm of starts; starts are rate-limited (a token bucket, SPAWN_RATE) and back o
 they fail. A new process sends a ready frame (`R`) once its store is open and readable, or `F` with a
 path-free reason; only then does it serve. A ready process is checked before use (exit status, and its
 socket: an idle process never writes, so a readable socket means it is gone) and once a second while
-idle; a request whose process turns out dead when the query is sent is retried once on another. When
-processes cannot start, `state()` says why (for /health) and requests that would wait for one get 503 at
-once.
+idle; a request whose process dies before its first answer frame (and within `old_after`) is retried
+once on another. When starts fail twice in a row, `state()` says why (for /health) and requests that
+would wait for a process get 503 at once.
 """
 
 from __future__ import annotations

@@ -266,13 +266,12 @@ def main(argv: list[str]) -> None:
     try:  # open and read one quad: a missing, locked or garbage store fails here, not on a user's query
         store = Store.read_only(store_path)
         next(iter(store.quads_for_pattern(None, None, None)), None)
-    except Exception as exc:  # noqa: BLE001 - whatever the cause, this process cannot serve
+    except Exception as exc:  # whatever the cause, this process cannot serve
         print(f"vlkg query process: cannot open the store {store_path}: {exc}", file=sys.stderr, flush=True)
         try:  # the reason names no path: it may reach /health
             frames.send_json(sock, b"F", {"reason": "the store cannot be opened or read"})
-        except OSError:
-            pass
-        os._exit(2)
+        finally:
+            os._exit(2)
     frames.send(sock, b"R", b"")  # ready: the pool hands queries only to processes that said so
     while True:
         try:
