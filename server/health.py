@@ -25,10 +25,13 @@ _COUNTS: dict[str, int] = {}  # build id -> triples of a bare store (no manifest
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 
 
-def _triples(backend: Any) -> int | None:
-    """The build's size from its manifest; a bare store is counted once, in a query process."""
+def _triples(backend: Any, ready: int) -> int | None:
+    """The build's size from its manifest; a bare store is counted once, in a ready query process (never
+    by waiting for one: /health stays fast under load)."""
     total = build_info.total_triples(backend.manifest)
     if total is None and backend.build_id not in _COUNTS:
+        if not ready:
+            return None
         try:
             rows = backend.query_json(COUNT, union=False, timeout=5.0)["results"]["bindings"]
             _COUNTS[backend.build_id] = int(rows[0]["n"]["value"])
@@ -53,7 +56,8 @@ def health() -> Response:
         response.status_code = 503
         response.headers["Retry-After"] = "30" if failure else "5"
     else:
-        response = jsonify(status="ok", build_id=backend.build_id, triples=_triples(backend), query_processes=state)
+        response = jsonify(status="ok", build_id=backend.build_id, triples=_triples(backend, state["ready"]),
+                           query_processes=state)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -71,7 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
             "past it is stopped with 503 and Retry-After."),
     Setting("max_old_per_client", 2, int,
             "Old queries running at once per client address and HTTP worker; a query turning old past it is "
-            "stopped with 429 and Retry-After. 0 = no per-client limit."),
+            "stopped with 429 and Retry-After. 0 = no per-client limit (use 0 behind a reverse proxy, where "
+            "every client has the proxy's address)."),
     Setting("timeout", 30.0, float,
             "Query timeout in seconds when the request gives none; the query process is killed at the limit."),
     Setting("max_timeout", 30.0, float, "Largest per-request `timeout=` a client may ask for, in seconds."),
