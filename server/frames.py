@@ -6,6 +6,8 @@ A frame is 1 kind byte, a 4-byte big-endian length, then the payload. Kinds:
   H  header JSON of a streamed answer, followed by D (body chunks) and E (end)
   X  error before any output: JSON {"code", "message"}
   A  error after output started: JSON {"code", "message"} (the parent aborts the response)
+  R  ready: the child's store is open and readable (sent once, after start-up)
+  F  failed to start: JSON {"reason"} naming no path (then the child exits)
 """
 
 from __future__ import annotations

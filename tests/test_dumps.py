@@ -160,18 +160,25 @@ def test_health(client, manifest: dict) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     all_graphs = next(d for d in manifest["dumps"] if d["scope"] == "dataset")
-    assert r.get_json() == {"status": "ok", "build_id": BUILD_ID, "triples": all_graphs["triples"]}
+    body = r.get_json()
+    assert {k: body[k] for k in ("status", "build_id", "triples")} == {
+        "status": "ok", "build_id": BUILD_ID, "triples": all_graphs["triples"]}
+    assert set(body["query_processes"]) >= {"ready", "busy", "old"}
     assert r.headers["Cache-Control"] == "no-store"
 
 
 def test_health_is_503_when_the_store_cannot_be_read(tmp_path: Path) -> None:
     build = make_build(tmp_path / "b")
     app = create_app({"store": str(build)})
-    shutil.rmtree(build / "current" / "store")  # the store is opened on first use, after this
-    r = app.test_client().get("/health")
-    assert r.status_code == 503
+    shutil.rmtree(build / "current" / "store")  # query processes start on first use, after this
+    try:
+        r = app.test_client().get("/health")
+    finally:
+        app.extensions["vlkg"].close()
+    assert r.status_code == 503 and r.headers["Retry-After"]
     body = r.get_json()
-    assert body["status"] == "unavailable" and "cannot be read" in body["error"]
+    assert body["status"] == "unavailable" and "cannot be opened or read" in body["reason"]
+    assert str(tmp_path) not in r.get_data(as_text=True)  # no filesystem paths
 
 
 def test_version(client) -> None:
