@@ -38,8 +38,8 @@ PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
 # indicator slug -> (class, year, value, unit, comparator, change, outOf, target subject, target level)
 FIGURES = {
     "main-targets-met": ("Result", 2021, "21", "unit-chi-tieu", ODRL.eq, None, 26, None, None),
-    "main-targets-exceeded": ("Result", 2021, "10", "unit-chi-tieu", ODRL.eq, "change-exceed", None, None,
-                              None),
+    # A count of targets that exceeded the plan is a level, not an excess (ANNOTATION.md): no change.
+    "main-targets-exceeded": ("Result", 2021, "10", "unit-chi-tieu", ODRL.eq, None, None, None, None),
     "grain-output": ("Result", 2021, "70000", "unit-tan", ODRL.gt, None, None, None, None),
     "income-per-capita": ("Target", 2022, "55.9", "unit-trieu-dong", ODRL.gteq, None, None, None, None),
     "poverty-rate": ("Target", 2022, "0.5", "unit-percent", ODRL.gteq, "change-decrease", None, None, None),
@@ -289,7 +289,7 @@ def test_unknown_unit_fails_with_the_resolvers_message(registry, tmp_path: Path)
      'unit: "‰"\n    comparator: "="\n    year: 2022\n    kind: target\n    quote: "tỷ lệ lao',
      "unknown unit ('‰')"),
     ('comparator: ">"', 'comparator: "≥"', "'comparator' is '≥'; use one of"),
-    ("kind: result\n    change: exceed", "kind: result\n    change: exceeds", "'change' is 'exceeds'"),
+    ("    change: decrease\n", "    change: decreases\n", "'change' is 'decreases'"),
     ("    total: 26\n", "    total: 26\n    totl: 26\n", "unknown field(s) totl"),
 ])
 def test_bad_fact_files_fail_with_a_clear_message(registry, tmp_path: Path, old: str, new: str,
