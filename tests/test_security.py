@@ -319,3 +319,58 @@ def _listens(pid: int, port: int) -> bool:
     except OSError:
         return False
     return b"vlkg" in cmdline and b"serve" in cmdline and str(port).encode() in cmdline
+
+
+def test_one_release_is_served_after_a_rebuild(tmp_path: Path) -> None:
+    """The store was pinned at start-up but /dumps/ and the catalogue followed the live `current` link:
+    after a rebuild the listing showed the old SHA-256 while the new bytes were served."""
+    import hashlib
+    import shutil
+
+    from entity_fixture import BUILD_ID, make_build
+
+    from vlkg.server import create_app
+
+    root = make_build(tmp_path / "b")
+    app = create_app({"store": str(root), "executors": 1})
+    try:
+        client = app.test_client()
+        listed = {d["file"]: d["sha256"] for d in client.get("/dumps/?format=json").get_json()["dumps"]}
+        # A rebuild: a second release with other bytes, and `current` switched to it.
+        other = root / "releases" / "rebuilt"
+        shutil.copytree(root / "releases" / BUILD_ID, other)
+        for name in listed:
+            (other / "dumps" / name).write_bytes(b"other bytes")
+        (root / "current").unlink()
+        (root / "current").symlink_to(Path("releases") / "rebuilt")
+        again = client.get("/dumps/?format=json").get_json()
+        assert again["build_id"] == BUILD_ID
+        assert {d["file"]: d["sha256"] for d in again["dumps"]} == listed
+        for name, sha in listed.items():
+            body = client.get(f"/dumps/{name}").get_data()
+            assert hashlib.sha256(body).hexdigest() == sha, name
+    finally:
+        app.extensions["vlkg"].close()
+
+
+def test_big_answers_keep_their_length_and_are_gzipped_for_gzip_clients(live_server: str) -> None:
+    """Answers over 8 MiB lost Content-Length and went out uncompressed to gzip-only clients."""
+    import gzip
+
+    query = "SELECT (CONCAT(STR(?s), STRUUID(), '" + "x" * 300_000 + "') AS ?big) WHERE { ?s ?p ?o }"
+    body = urllib.parse.urlencode({"query": query}).encode()
+    sizes = {}
+    for encoding in ("gzip", "identity"):
+        req = urllib.request.Request(live_server + "/sparql", data=body, headers={
+            "Accept-Encoding": encoding, "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            data = r.read()
+            assert r.headers["Content-Length"] == str(len(data)), encoding
+            if encoding == "gzip":
+                assert r.headers["Content-Encoding"] == "gzip"
+                data = gzip.decompress(data)
+            else:
+                assert r.headers.get("Content-Encoding") is None
+        sizes[encoding] = len(data)
+        assert data.rstrip().endswith(b"}") and data.count(b'"big"') > 30
+    assert sizes["gzip"] == sizes["identity"] > 8 * 2**20
