@@ -7,6 +7,8 @@ deduplicated; the HTML page adds labels, incoming links, quotes and unit version
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import quote as urlquote
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -16,7 +18,7 @@ from vlkg.server import describe
 from vlkg.server.entity_page import Links, build_page
 from vlkg.server.errors import Problem
 from vlkg.server.formats import ENTITY_FORMATS, HTML, Format
-from vlkg.server.rdf_response import by_extension, serialize_triples
+from vlkg.server.rdf_response import by_extension, context, serialize_triples
 from vlkg.server.responses import conditional, etag_for, negotiate
 from vlkg.text import fold
 
@@ -34,6 +36,14 @@ def instance(path: str) -> Response:
 def vocabulary(path: str) -> Response:
     """An ontology term (or the ontology itself): <base_iri>def/<path>."""
     return _serve("def/" + path)
+
+
+@bp.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD @context of this dataset (our prefixes); entity pages inline the part they use."""
+    backend = current_app.extensions["vlkg"]
+    response = Response(json.dumps(context(), ensure_ascii=False, indent=1), content_type="application/ld+json")
+    return conditional(response, etag_for(backend.build_id, "context.jsonld"), vary=())
 
 
 @bp.get("/graph/<path:path>")
@@ -132,6 +142,18 @@ def _not_found(store: Store, base: str, rel: str) -> Problem:
     """404 that says what was looked for and where to look instead (links are paths on this site)."""
     iri = base + rel
     hints: list[tuple[str, str]] = []
+    stem, dot, ext = rel.rpartition(".")
+    if dot and "/" not in ext and ext and by_extension(ext) is None:
+        supported = ", ".join(f".{f.extension}" for f in ENTITY_FORMATS)
+        try:
+            known = describe.is_known(store, NamedNode(base + stem))
+        except ValueError:
+            known = False
+        if known:
+            return Problem("not_found", f"<{base + stem}> exists, but .{ext} is not a format this server offers. "
+                                        f"Use one of {supported}, or ask by Accept header.",
+                           hints=[(f"As {f.extension}", (Links(base, "").href(base + stem) or "") + f".{f.extension}")
+                                  for f in ENTITY_FORMATS])
     links = Links(base, "")
     for candidate, why in _candidates(rel):
         try:
@@ -144,10 +166,12 @@ def _not_found(store: Store, base: str, rel: str) -> Problem:
     hints.append(("List the IRIs that start like this one with SPARQL", _sparql_href(
         f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{_sparql_str(parent)}")) }}\n'
         "LIMIT 100", root="")))
-    hints.append(("Find a resource by its name (e.g. a commune) with SPARQL", _sparql_href(
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-        "SELECT ?s ?label WHERE {\n  ?s rdfs:label ?label\n"
-        '  FILTER(CONTAINS(LCASE(STR(?label)), "vĩnh lộc"))\n} LIMIT 100', root="")))
+    name = _name_in_path(rel)
+    if name:
+        hints.append((f"Find a resource named like “{name}” with SPARQL (accents ignored)", _sparql_href(
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "SELECT ?s ?label WHERE {\n  ?s rdfs:label ?label\n"
+            f'  FILTER(REGEX(STR(?label), "{_accent_blind(name)}", "i"))\n}} LIMIT 100', root="")))
     message = f"There is no resource <{iri}> in this dataset."
     if not rel.isascii():
         message += " IRIs of this dataset are ASCII only (no Vietnamese letters): use codes or folded names."
@@ -161,6 +185,25 @@ def _candidates(rel: str) -> list[tuple[str, str]]:
     if len(parts) >= 3 and parts[:2] == ["id", "au"] and parts[2].isdigit():
         out.append((f"id/code/dvhc/{parts[2]}", f"Every version of the unit with code {parts[2]}"))
     return out
+
+
+# Each ASCII letter of a folded name matches its Vietnamese forms, so "vinh hung" finds "Vĩnh Hùng".
+_VARIANTS = {
+    "a": "aàáảãạăằắẳẵặâầấẩẫậ", "e": "eèéẻẽẹêềếểễệ", "i": "iìíỉĩị", "o": "oòóỏõọôồốổỗộơờớởỡợ",
+    "u": "uùúủũụưừứửữự", "y": "yỳýỷỹỵ", "d": "dđ",
+}
+
+
+def _name_in_path(rel: str) -> str:
+    """The words of the path's last segment that are not a code or an extension ("vinh-hung" -> "vinh hung")."""
+    last = rel.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    words = [w for w in re.split(r"[-_\s]+", fold(last).lower()) if w.isalpha()]
+    return " ".join(words)[:60]
+
+
+def _accent_blind(name: str) -> str:
+    """A regex for a folded name (ASCII letters and spaces only, so nothing needs escaping)."""
+    return "".join(f"[{_VARIANTS[c]}]" if c in _VARIANTS else c for c in name)
 
 
 def _sparql_str(text: str) -> str:

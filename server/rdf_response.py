@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
@@ -37,5 +38,35 @@ def serialize_triples(triples: list[Triple], fmt: Format) -> bytes:
     rdf = getattr(RdfFormat, fmt.engine)
     ordered = sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE,
                                              str(t.predicate), str(t.object)))
+    if rdf == RdfFormat.JSON_LD:
+        return compact_jsonld(ordered)
     prefixes = _used_prefixes(ordered) if rdf in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
     return serialize(ordered, format=rdf, prefixes=prefixes)
+
+
+def context() -> dict[str, object]:
+    """The JSON-LD @context published at /context.jsonld: our prefixes, as prefix -> namespace."""
+    return {"@context": dict(sorted(PREFIXES.items()))}
+
+
+def compact_jsonld(triples: list[Triple]) -> bytes:
+    """JSON-LD compacted with the prefixes it uses (pyoxigraph writes expanded JSON-LD only; rdflib compacts).
+
+    The @context is inline (the subset of /context.jsonld that the document uses), so a client needs no
+    fetch; lists are sorted so the same triples always give the same bytes.
+    """
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    used = _used_prefixes(triples)
+    doc = json.loads(graph.serialize(format="json-ld", context=used, auto_compact=True))
+    return json.dumps(_sorted(doc), ensure_ascii=False, indent=1, sort_keys=True).encode()
+
+
+def _sorted(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_sorted(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value

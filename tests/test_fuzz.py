@@ -1,7 +1,7 @@
 """Fuzzing every route, parameter, method and header: no 5xx but the deliberate ones, no markup reflected.
 
 Routes come from app.url_map, so a new route is fuzzed without touching this file. Three parts, each
-bounded in time (about 30 s together on two cores):
+bounded by a number of requests (about 30 s together on two idle cores; no timing is asserted):
   - a sweep: every route x every method x every hostile value, in the path and in each parameter;
   - hypothesis over the Flask test client: random combinations of route, path text, parameters,
     method, headers and body;
@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import itertools
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -31,7 +30,6 @@ DELIBERATE = {502, 503, 507}
 MARKUP = ("<script>x</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>")
 # What must never appear in an HTML body (escaped it reads &lt;script&gt;... and is harmless).
 REFLECTED = re.compile(r"<script>x|<img src=x|<svg onload", re.I)
-BUDGET = 30.0  # seconds for the whole module; each part takes a share (checked at the end of each)
 
 HOSTILE = [
     *MARKUP, "", " ", "\x00", "a\x00b", "%00", "%FF%FE", "a" * 256, "a" * 5000, "../../etc/passwd",
@@ -117,11 +115,6 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-@pytest.fixture(scope="module")
-def clock() -> dict[str, float]:
-    return {"start": time.monotonic()}
-
-
 def send(client: Any, method: str, path: str, params: dict[str, str], headers: dict[str, str],
          body: bytes | None = None) -> None:
     query_string = urlencode(params)
@@ -142,9 +135,8 @@ def test_every_route_is_fuzzed(app: Any) -> None:
         assert all(a in ("path", "filename") for a in arguments), f"teach the fuzzer the variables of {rule}"
 
 
-def test_sweep_every_route_method_and_hostile_value(app: Any, client: Any, clock: dict[str, float]) -> None:
+def test_sweep_every_route_method_and_hostile_value(app: Any, client: Any) -> None:
     """Deterministic: each hostile value once in every route's path and once in every parameter."""
-    started = time.monotonic()
     for rule, _arguments in route_paths(app):
         for method in METHODS:
             for value in HOSTILE:
@@ -162,7 +154,6 @@ def test_sweep_every_route_method_and_hostile_value(app: Any, client: Any, clock
         for path in ("/", "/dumps/", "/.well-known/void", "/id/au/393/base", "/id/x"):
             for accept in (HEADERS["Accept"][1], "application/json", "*/*"):
                 send(client, "GET", path, {}, {"Host": host, "Accept": accept})
-    assert time.monotonic() - started < BUDGET / 2, "the sweep outgrew its share of the time budget"
 
 
 @st.composite
@@ -191,7 +182,7 @@ def requests(draw: st.DrawFn, rules: list[tuple[str, list[str]]]) -> tuple[str, 
     return method, path, params, headers, body
 
 
-def test_hypothesis_in_process(app: Any, client: Any, clock: dict[str, float]) -> None:
+def test_hypothesis_in_process(app: Any, client: Any) -> None:
     rules = route_paths(app)
 
     @settings(max_examples=300, deadline=None, database=None,
@@ -202,10 +193,9 @@ def test_hypothesis_in_process(app: Any, client: Any, clock: dict[str, float]) -
         send(client, method, path, params, dict(headers), body)
 
     fuzz()
-    assert time.monotonic() - clock["start"] < BUDGET * 0.85, "the in-process fuzzing outgrew the budget"
 
 
-def test_hypothesis_over_http(live_server: str, clock: dict[str, float]) -> None:
+def test_hypothesis_over_http(live_server: str) -> None:
     """Raw requests to a real `vlkg serve`: bytes in paths and headers that the test client would tidy."""
     target = urlsplit(live_server)
     raw_segment = st.one_of(st.sampled_from(SEGMENTS + [quote(m) for m in MARKUP] + ["%00", "%ff", "a" * 300]),
@@ -236,4 +226,3 @@ def test_hypothesis_over_http(live_server: str, clock: dict[str, float]) -> None
         check(method, path[:500] + f" headers={headers!r}", response.status, response.headers, body)
 
     fuzz()
-    assert time.monotonic() - clock["start"] < BUDGET, "the fuzzing outgrew its time budget"

@@ -32,16 +32,14 @@ SAMPLES: dict[str, list[str]] = {
     "entities.instance": [ENTITY, ENTITY + ".ttl", "/id/au/99999/base"],
     "entities.vocabulary": ["/def/", "/def/Commune"],
     "entities.graph": ["/graph/ref/dvhc-legacy"],
+    "entities.jsonld_context": ["/context.jsonld"],
     "dumps.listing": ["/dumps/", "/dumps/?format=json"],
     "dumps.download": ["/dumps/SHA256SUMS", "/dumps/all.nq.gz", "/dumps/nope.gz"],
     "dumps.void": ["/.well-known/void", "/.well-known/void?format=html"],
     "health.health": ["/health"],
     "health.version": ["/version"],
-    "dumps.health": ["/health"],
-    "dumps.version": ["/version"],
     "static": ["/static/site.css", "/static/ui.js"],
 }
-SPARQL_OWNED = "server/sparql.py (its request path is being rewritten by its owner)"
 
 
 @pytest.fixture(scope="module")
