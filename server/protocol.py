@@ -3,6 +3,10 @@
 Query by GET (`?query=`), POST form-encoded (`query=` in the body; other parameters may be in the URL
 too) or POST `application/sparql-query` (the body is the query, parameters in the URL). Updates, in any
 of their protocol forms, are refused: this service is read-only.
+
+Every parameter value (the query text too) is normalised to Unicode NFC here, the one place requests are
+parsed: a query pasted in decomposed form (NFD) matches what the composed one matches. `nfc()` is linear
+(see unicode_form.py), so this adds no unbounded work to the HTTP worker.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from vlkg.server.errors import READ_ONLY, Problem
+from vlkg.server.unicode_form import nfc
 
 MIN_TIMEOUT = 0.1  # shorter limits would only make the pool kill and restart query processes
 
@@ -51,9 +56,9 @@ def parse(request: Request, settings: dict[str, Any]) -> QueryRequest | None:
         query=query,
         default_graphs=_graphs(params, "default-graph-uri"),
         named_graphs=_graphs(params, "named-graph-uri"),
-        format=params.get("format") or None,
-        timeout=_timeout(params.get("timeout"), settings),
-        row_limit=_row_limit(params.get("row-limit"), settings),
+        format=_value(params, "format") or None,
+        timeout=_timeout(_value(params, "timeout"), settings),
+        row_limit=_row_limit(_value(params, "row-limit"), settings),
     )
 
 
@@ -86,7 +91,7 @@ def _post(request: Request, settings: dict[str, Any]) -> tuple[MultiDict[str, st
             raise Problem("bad_request", message) from None
         if "query" in request.args:
             raise Problem("bad_request", "Give the query either in the body or as ?query=, not both.")
-        return MultiDict(request.args), query
+        return MultiDict(request.args), nfc(query)
     if not mimetype:
         raise Problem(
             "bad_request",
@@ -106,13 +111,18 @@ def _single(params: MultiDict[str, str], name: str) -> str:
         raise Problem("bad_request", f"Give exactly one `{name}` parameter (got {len(values)}).")
     if not values[0].strip():
         raise Problem("bad_request", f"The `{name}` parameter is empty.")
-    return values[0]
+    return nfc(values[0])
+
+
+def _value(params: MultiDict[str, str], name: str) -> str | None:
+    value = params.get(name)
+    return None if value is None else nfc(value)
 
 
 def _graphs(params: MultiDict[str, str], name: str) -> tuple[str, ...] | None:
     if name not in params:
         return None
-    iris = tuple(v.strip() for v in params.getlist(name))
+    iris = tuple(nfc(v.strip()) for v in params.getlist(name))
     for iri in iris:
         if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
             raise Problem("bad_request", f"`{name}` must be an absolute IRI; got {iri!r}.")

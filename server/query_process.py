@@ -34,11 +34,13 @@ from vlkg.server.errors import READ_ONLY
 from vlkg.server.executor import MEMORY_EXIT
 from vlkg.server.formats import GRAPH_FORMATS, TABLE_FORMATS
 from vlkg.server.results_writer import write_solutions
-from vlkg.server.sparql_scan import MAX_DEPTH, scan
+from vlkg.server.sparql_help import PREDEFINED, answer_prefixes, explain
+from vlkg.server.sparql_scan import MAX_DEPTH, Scan, scan
 
 TABLE = {f.key: getattr(QueryResultsFormat, f.engine) for f in TABLE_FORMATS}
 GRAPH = {f.key: getattr(RdfFormat, f.engine) for f in GRAPH_FORMATS}
-# The query's own PREFIX declarations make Turtle-family output readable; N-Triples/N-Quads have none.
+# Prefixes (the query's own and the predefined ones it uses) make Turtle-family output readable;
+# N-Triples/N-Quads have none.
 PREFIXED = {RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N3, RdfFormat.RDF_XML}
 BOM = b"\xef\xbb\xbf"
 STREAM_AFTER = 8 * 1024 * 1024  # answers up to this size go back in one frame; bigger ones in chunks
@@ -117,15 +119,16 @@ def _service_message(endpoints: list[str]) -> str:
             "Query that endpoint directly, or ask the operator to allow it.")
 
 
-def _classify(exc: Exception, services: list[str]) -> QueryFailed:
-    """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message.
+def _classify(exc: Exception, services: list[str], query: str = "", found: Scan | None = None) -> QueryFailed:
+    """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message (a parse
+    error explained for a person: line, column, the text there, the PREFIX line to add; sparql_help.py).
 
     An error while a SERVICE query runs is the remote side's (or the sandbox's) doing: the client gets
     our sentence, never the remote body, so the service cannot be used to read other servers.
     """
     message = str(exc)
     if isinstance(exc, SyntaxError):
-        return QueryFailed("malformed_query", message)
+        return QueryFailed("malformed_query", explain(message, query, found) if query else message)
     if services and isinstance(exc, (OSError, RuntimeError)):
         return QueryFailed(
             "service_failed",
@@ -138,7 +141,8 @@ def _classify(exc: Exception, services: list[str]) -> QueryFailed:
 
 
 def _evaluate(store: Store, req: dict[str, Any], union: bool) -> Any:
-    """store.query(); a function the engine does not know is an evaluation error (unbound), not a refusal."""
+    """store.query() with the predefined prefixes (the query's own PREFIX lines override them); a function
+    the engine does not know is an evaluation error (unbound), not a refusal."""
     functions: dict[NamedNode, Any] = {}
     while True:
         try:
@@ -149,6 +153,7 @@ def _evaluate(store: Store, req: dict[str, Any], union: bool) -> Any:
                 default_graph=_graphs(req.get("default")),
                 named_graphs=_graphs(req.get("named")),
                 custom_functions=functions or None,
+                prefixes=PREDEFINED,
             )
         except RuntimeError as exc:
             match = _UNKNOWN_FUNCTION.fullmatch(str(exc))
@@ -168,6 +173,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     max_bytes = req.get("max_bytes") or 0
     output: Output | None = None
     services: list[str] = []
+    found: Scan | None = None
     try:
         found = scan(req["query"], req.get("base") or "")
         if found.depth > MAX_DEPTH:
@@ -190,7 +196,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         if not fmt:
             raise QueryFailed("not_acceptable", (req.get("refusal") or {}).get(form, "No offered format fits."))
         header: dict[str, Any] = {"form": form, "format": fmt}
-        prefixes = found.prefixes or None
+        prefixes = answer_prefixes(found) if form == "graph" else None
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
             frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
@@ -202,7 +208,9 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             if isinstance(results, QuerySolutions):
                 body = write_solutions(results.variables, rows, fmt)
             else:
-                prefixed = prefixes if GRAPH[fmt] in PREFIXED else None
+                iris = (t.value for row in rows for t in (row.subject, row.predicate, row.object)
+                        if isinstance(t, NamedNode))
+                prefixed = answer_prefixes(found, iris) if GRAPH[fmt] in PREFIXED else None
                 body = serialize(rows, format=GRAPH[fmt], prefixes=prefixed)
             body = (BOM + body) if fmt == "csv-excel" else body
             if max_bytes and len(body) > max_bytes:
@@ -222,7 +230,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         if output is not None and output.written > output.max_bytes > 0:
             failure = QueryFailed("result_too_large", too_large(max_bytes))  # pyoxigraph may wrap our exception
         else:
-            failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services)
+            failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services, req["query"], found)
         started = output is not None and output.streaming
         frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
         return

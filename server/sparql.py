@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.wsgi import FileWrapper
 
+from vlkg.namespaces import PREFIXES as PREDEFINED  # = sparql_help.PREDEFINED; the worker never imports the scanner
 from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
@@ -140,6 +141,7 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
         backend.named_graphs(),
         bool(settings["service_allow"]),
         getattr(RdfFormat, fmt.engine),
+        PREDEFINED,
     )
     response = Response(body, content_type=_content_type(fmt.key, media_type))
     etag = etag_for(backend.build_id, "service-description", endpoint_iri, media_type)

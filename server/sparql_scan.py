@@ -1,7 +1,8 @@
 """A linear-time scan of SPARQL text for what the service wants to know besides the answer.
 
 It runs in the query process, under the query's timeout, and is never a security boundary (the network
-sandbox is, see sandbox.py): it finds the PREFIX/BASE declarations (to write readable Turtle), the first
+sandbox is, see sandbox.py): it finds the PREFIX/BASE declarations and the prefixes the query uses (to
+write readable Turtle and to name an undeclared prefix in a parse error), the first
 operation keyword (to say "read-only" to an update instead of "syntax error"), whether the query names its
 own dataset (FROM / FROM NAMED at the top level), the SERVICE endpoints (for a helpful message when one
 fails) and the deepest nesting of brackets (pyoxigraph's recursive parser overflows its stack on a few
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"""
       (?P<ws>\s++)
     | (?P<comment>\#[^\n\r]*+)
@@ -49,6 +50,7 @@ class Scan:
     has_dataset_clause: bool = False
     prefixes: dict[str, str] = field(default_factory=dict)
     services: list[str] = field(default_factory=list)  # endpoint IRIs (or the text written, e.g. ?e)
+    used: dict[str, int] = field(default_factory=dict)  # prefix name -> offset of its first prefixed name
     depth: int = 0
 
     @property
@@ -62,7 +64,7 @@ def scan(text: str, base: str = "", stop_depth: int = MAX_DEPTH) -> Scan:
     depth = 0
     expect: str | None = None  # what the last keyword wants next: prefix-name, prefix-iri, base-iri, service
     pending_prefix = ""
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind in ("ws", "comment"):
             continue
@@ -93,11 +95,15 @@ def scan(text: str, base: str = "", stop_depth: int = MAX_DEPTH) -> Scan:
         if expect == "service":
             if kind == "name" and value.upper() == "SILENT":
                 continue
+            _use(out, kind, value, m.start())
             out.services.append(_endpoint(kind, value, out.prefixes, base))
             expect = None
             continue
         expect = None
-        if kind != "name" or ":" in value:
+        if kind != "name":
+            continue
+        if ":" in value:
+            _use(out, kind, value, m.start())
             continue
         upper = value.upper()
         if upper == "PREFIX":
@@ -111,6 +117,14 @@ def scan(text: str, base: str = "", stop_depth: int = MAX_DEPTH) -> Scan:
         elif upper == "FROM" and depth == 0:
             out.has_dataset_clause = True
     return out
+
+
+def _use(out: Scan, kind: str | None, value: str, start: int) -> None:
+    """Note the prefix of a prefixed name (not of a blank node label `_:b`)."""
+    if kind == "name" and ":" in value:
+        prefix = value.partition(":")[0]
+        if prefix != "_" and prefix not in out.used:
+            out.used[prefix] = start
 
 
 def _absolute(base: str, iri: str) -> str:

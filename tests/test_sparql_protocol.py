@@ -213,10 +213,12 @@ def test_impossible_format_is_406_listing_offers(client: Any) -> None:
 
 
 def test_malformed_query_is_400_with_parser_message(client: Any) -> None:
-    response = client.get("/sparql", query_string={"query": "SELEC ?s WHERE { ?s ?p ?o }"})
+    """The engine's place and expectation, for a person: no Unicode ranges (tests/test_query_help.py has more)."""
+    response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p ?o "})
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Malformed query" in text and "error at 1:" in text
+    assert "Malformed query" in text and "Line 1, column 28: the query ends here; expected one of" in text
+    assert "\\u{" not in text
 
 
 def test_error_shape_is_json_when_client_prefers_json(client: Any) -> None:

@@ -1,13 +1,17 @@
-"""`vlkg query`: run SPARQL on a built store, the way the service does (default graph = union of all graphs)."""
+"""`vlkg query`: run SPARQL on a built store, the way the service does: default graph = union of all graphs,
+the predefined prefixes (a query's own PREFIX lines override them), text made NFC, parse errors explained."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store, serialize
 
 from vlkg.layout import Layout
 from vlkg.namespaces import PREFIXES
+from vlkg.server.sparql_help import PREDEFINED, answer_prefixes, explain
+from vlkg.server.sparql_scan import scan
+from vlkg.server.unicode_form import nfc
 
 RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
                   "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}
@@ -29,10 +33,11 @@ def open_store(store_dir: Path) -> Store:
 def run_query(store_dir: Path, sparql: str, fmt: str = "table") -> str:
     """Run a query and render it as a text table or in a standard serialisation."""
     store = open_store(store_dir)
+    sparql = nfc(sparql)
     try:
-        result = store.query(sparql, use_default_graph_as_union=True)
+        result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREDEFINED)
     except SyntaxError as exc:
-        raise QueryInputError(f"The query is not valid SPARQL: {exc}") from exc
+        raise QueryInputError(f"The query is not valid SPARQL. {explain(str(exc), sparql)}") from None
     if isinstance(result, QueryBoolean):
         return ("true" if bool(result) else "false") + "\n"
     if isinstance(result, QuerySolutions):
@@ -43,8 +48,12 @@ def run_query(store_dir: Path, sparql: str, fmt: str = "table") -> str:
         return render_table([str(v)[1:] for v in result.variables], [[_cell(s[v]) for v in result.variables]
                                                                      for s in result])
     rdf_format = GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)
-    return result.serialize(format=rdf_format, prefixes=PREFIXES if rdf_format == RdfFormat.TURTLE else None
-                            ).decode("utf-8")
+    triples = list(result)
+    prefixes = None
+    if rdf_format == RdfFormat.TURTLE:  # the query's own and the predefined ones the answer uses
+        iris = (t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, NamedNode))
+        prefixes = answer_prefixes(scan(sparql), iris)
+    return serialize(triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
 
 
 def _cell(term) -> str:
