@@ -1,32 +1,41 @@
 # Two commands do all the set-up: `make serve` and `make test` (see README.md).
+# Neither needs Node.js: the query UI's front-end files are committed in server/static/vendor/ (`make vendor`
+# refreshes them from npm, for maintainers).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-serve
+TEST_STAMP  := $(VENV)/.installed-test
 OUT    := build
 SOURCES := $(shell find ontology ingest queries data vlkg -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: setup serve build test lint clean bench
+.PHONY: setup setup-test serve build test lint clean bench vendor
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+
+# What serving needs: the package and its main dependencies.
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
 	touch $@
 
-setup: $(STAMP) ui-assets
+# What the tests need on top: the [test] extra.
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(SERVE_STAMP)
 
-# Front-end packages for the query UI come from npm (package-lock.json) and are served from our own files.
-.PHONY: ui-assets
-ui-assets:
-	@if [ -f package.json ]; then $(MAKE) --no-print-directory server/static/vendor/.stamp; fi
+setup: $(SERVE_STAMP)
 
-server/static/vendor/.stamp: package.json package-lock.json
+setup-test: $(TEST_STAMP)
+
+# Maintainers: refresh the committed UI files from npm (package.json pins, package-lock.json locks), then commit
+# server/static/vendor/. Needs Node.js and npm; nothing else in this file does.
+vendor: $(SERVE_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m vlkg.server.vendor
-	touch $@
 
-$(OUT)/current/manifest.json: $(STAMP) $(SOURCES)
+$(OUT)/current/manifest.json: pyproject.toml $(SOURCES) | $(SERVE_STAMP)
 	$(BIN)/vlkg build --out $(OUT)
 
 build: $(OUT)/current/manifest.json
@@ -34,15 +43,15 @@ build: $(OUT)/current/manifest.json
 serve: setup build
 	$(BIN)/vlkg serve --store $(OUT)
 
-test: setup
+test: setup-test
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-bench: setup build
+bench: setup-test build
 	$(BIN)/python bench/bench.py --store $(OUT)
 
 clean:
-	rm -rf $(OUT) $(VENV) node_modules server/static/vendor
+	rm -rf $(OUT) $(VENV) node_modules

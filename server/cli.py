@@ -53,8 +53,12 @@ def serve(get_path: str | None, **values: Any) -> None:
         return
     from vlkg.server.backend import Backend
     from vlkg.server.executor import StartFailed
-    from vlkg.server.http_server import run
+    from vlkg.server.http_server import PortInUse, check_port_free, run
 
+    try:
+        check_port_free(settings["host"], settings["port"])  # before anything starts: granian would share it
+    except PortInUse as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         backend = Backend.open(settings)
         backend.check_store()  # one query process opens the store before any HTTP worker starts

@@ -14,7 +14,9 @@ at most 65,534 bytes (414), at most 100 headers of 8,190 bytes (431), the reques
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Any
 
 from vlkg.server.settings import to_environ
@@ -25,6 +27,42 @@ TARGET = "vlkg.server:create_app"
 REQUEST_LINE_BYTES = MAX_URL_BYTES + len("OPTIONS ") + len(" HTTP/1.1")
 # granian (hyper) has no per-header limit, only one buffer for the whole head: sized like gunicorn's worst case.
 HEAD_BUFFER_BYTES = REQUEST_LINE_BYTES + MAX_HEADERS * (MAX_HEADER_FIELD_BYTES + 2)
+
+
+class PortInUse(Exception):
+    """The address cannot be bound: another process listens there (message says which and what to do)."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse an address another server already listens on, whichever server we run.
+
+    granian binds its socket with SO_REUSEPORT (in its Rust SocketSpec, no option to turn it off), so a
+    second granian on a busy port starts without error and the kernel shares connections between the two;
+    gunicorn (reuse_port off) would retry for 5 s and then exit with a log line. Binding a plain socket
+    (SO_REUSEADDR only, so connections in TIME_WAIT do not count; no SO_REUSEPORT) fails on a port where
+    anything listens, reuse-port or not. The check and the server's own bind are not atomic: a server
+    started in between still wins the race, which is acceptable for a command a person runs.
+    """
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise PortInUse(f"cannot resolve --host {host!r}: {exc.strerror}") from None
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUse(
+                        f"port {port} on {host} is already in use (another `vlkg serve` or another program "
+                        f"listens there). Stop it, or choose another port with --port."
+                    ) from None
+                if exc.errno == errno.EADDRNOTAVAIL and family == socket.AF_INET6:
+                    continue  # no IPv6 on this machine: the IPv4 address decides
+                raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def run(settings: dict[str, Any]) -> None:

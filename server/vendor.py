@@ -2,9 +2,12 @@
 
     python -m vlkg.server.vendor [--root REPO] [--dest DIR]
 
-Only the built files the page loads are copied (no source maps), each package's version and licence are
-recorded in vendor/MANIFEST.json, and the copy fails loudly when the installed version is not the one
-pinned in package.json: the page must never depend on a CDN or on whatever npm happened to resolve.
+Maintainers only (`make vendor` runs `npm ci` and this step): the copied files are committed, so users
+install and serve without Node.js. Only the built files the page loads are copied (no source maps), each
+package's version and licence are recorded in vendor/MANIFEST.json, the licence texts of the package and
+of every package its bundle includes go to vendor/<dir>/LICENSE.txt, and the copy fails loudly when the
+installed version is not the one pinned in package.json: the page must never depend on a CDN or on
+whatever npm happened to resolve.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ ASSETS: tuple[Asset, ...] = (
 _SOURCE_MAP = re.compile(rb"\n?/[/*]# sourceMappingURL=[^\n]*\s*$")
 
 
+_LICENCE_FILES = re.compile(r"^(licen[cs]e|copying)(\.(md|txt|markdown))?$", re.IGNORECASE)
+
+
 class VendorError(Exception):
     """Something the person running the step must fix (message says what)."""
 
@@ -50,19 +56,76 @@ def _installed(root: Path, package: str) -> dict[str, str]:
     return json.loads(manifest.read_text(encoding="utf-8"))
 
 
+def _package_dir(root: Path, package: str, parent: Path | None = None) -> Path | None:
+    """Where node resolves `package` from `parent` (nested node_modules first, then the top level)."""
+    for base in ([parent / "node_modules"] if parent else []) + [root / "node_modules"]:
+        if (base / package / "package.json").is_file():
+            return base / package
+    return None
+
+
+def licence_text(root: Path, package: str) -> tuple[str, list[str]]:
+    """The licence texts of `package` and of its production dependencies (its built bundle includes them).
+
+    Returns the text and the packages that ship no licence file (their package.json licence is cited).
+    """
+    seen: dict[str, Path] = {}
+    todo = [(package, None)]
+    while todo:
+        name, parent = todo.pop()
+        folder = _package_dir(root, name, parent)
+        if folder is None or name in seen:
+            continue
+        seen[name] = folder
+        meta = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+        todo.extend((dep, folder) for dep in sorted(meta.get("dependencies", {})))
+    parts: list[str] = []
+    missing: list[str] = []
+    for name in [package, *sorted(n for n in seen if n != package)]:
+        folder = seen[name]
+        meta = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+        repo = meta.get("repository")
+        repo = repo.get("url") if isinstance(repo, dict) else repo
+        author = meta.get("author")
+        author = author.get("name") if isinstance(author, dict) else author
+        head = f"{name} {meta.get('version', '?')} -- licence {meta.get('license', '?')}"
+        head += "".join(f"; {k} {v}" for k, v in (("author", author), ("source", repo)) if v)
+        files = sorted(f for f in folder.iterdir() if f.is_file() and _LICENCE_FILES.match(f.name))
+        if files:
+            body = "\n".join(f.read_text(encoding="utf-8", errors="replace").strip() for f in files)
+        else:
+            missing.append(name)
+            body = (f"(The npm package ships no licence file; its package.json declares \"{meta.get('license', '?')}\"."
+                    f" The full text of that licence applies.)")
+        parts.append(f"{'=' * 78}\n{head}\n{'=' * 78}\n{body}\n")
+    intro = (f"Licences of {package} and of the packages its built files include, copied from node_modules by\n"
+             f"server/vendor.py. Each section names the package, its version, its declared licence and source.\n\n")
+    return intro + "\n".join(parts), missing
+
+
 def vendor(root: Path, dest: Path = DEST) -> dict[str, object]:
     """Copy every asset; return the manifest written to dest/MANIFEST.json."""
     pinned = json.loads((root / "package.json").read_text(encoding="utf-8")).get("dependencies", {})
     packages: dict[str, dict[str, str]] = {}
     files: dict[str, dict[str, object]] = {}
-    if dest.exists():
-        shutil.rmtree(dest)
-    for asset in ASSETS:
+    for asset in ASSETS:  # check everything before touching the committed copy
         meta = _installed(root, asset.package)
         if asset.package in pinned and pinned[asset.package] != meta["version"]:
             raise VendorError(f"{asset.package} {meta['version']} is installed but package.json pins "
                               f"{pinned[asset.package]}: run `npm ci`.")
-        packages[asset.package] = {"version": meta["version"], "license": str(meta.get("license", "?"))}
+        if not (root / "node_modules" / asset.package / asset.source).is_file():
+            raise VendorError(f"{asset.package} has no {asset.source}: check ASSETS in server/vendor.py.")
+    if dest.exists():
+        shutil.rmtree(dest)
+    for asset in ASSETS:
+        meta = _installed(root, asset.package)
+        if asset.package not in packages:
+            text, _ = licence_text(root, asset.package)
+            licence = dest / Path(asset.target).parts[0] / "LICENSE.txt"
+            licence.parent.mkdir(parents=True, exist_ok=True)
+            licence.write_text(text, encoding="utf-8")
+            packages[asset.package] = {"version": meta["version"], "license": str(meta.get("license", "?")),
+                                       "license_file": licence.relative_to(dest).as_posix()}
         data = (root / "node_modules" / asset.package / asset.source).read_bytes()
         data = _SOURCE_MAP.sub(b"\n", data)
         target = dest / asset.target

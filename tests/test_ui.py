@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -24,12 +25,12 @@ URL = re.compile(r"https?://[^\s\"'<>`)\\]+")
 
 
 def ensure_vendor() -> None:
-    """The vendor step is part of `make setup`; run it here when only `npm ci` has happened."""
+    """The vendored files are committed; recreate them only in a checkout that lost them (needs `npm ci`)."""
     if (VENDOR / "MANIFEST.json").is_file():
         return
     if not (REPO / "node_modules" / "@zazuko" / "yasgui").is_dir():
-        pytest.fail("The query UI's npm packages are missing: run `make setup` "
-                    "(npm ci, then python -m vlkg.server.vendor).")
+        pytest.fail("server/static/vendor/ is missing: restore it with `git checkout server/static/vendor` "
+                    "or refresh it with `make vendor` (npm ci, then python -m vlkg.server.vendor).")
     subprocess.run([sys.executable, "-m", "vlkg.server.vendor", "--root", str(REPO)], check=True)
 
 
@@ -193,6 +194,24 @@ def test_npm_versions_are_pinned_and_vendored() -> None:
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} must be pinned exactly, not {version!r}"
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
         assert manifest["packages"][name]["version"] == version
+
+
+def test_vendored_files_are_committed_with_their_licence() -> None:
+    """Users serve without Node.js: the copied files, their hashes and licence texts are in the repository."""
+    tracked = subprocess.run(["git", "ls-files", "server/static/vendor"], cwd=REPO, capture_output=True,
+                             text=True, check=False)
+    manifest = json.loads((VENDOR / "MANIFEST.json").read_text(encoding="utf-8"))
+    for target, meta in manifest["files"].items():
+        data = (VENDOR / target).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == meta["sha256"], f"{target} differs from MANIFEST.json"
+    for name, meta in manifest["packages"].items():
+        licence = (VENDOR / meta["license_file"]).read_text(encoding="utf-8")
+        assert f"{name} {meta['version']} -- licence {meta['license']}" in licence
+    if tracked.returncode == 0 and (REPO / ".git").exists():
+        files = set(tracked.stdout.split())
+        expected = {f"server/static/vendor/{t}" for t in manifest["files"]}
+        expected |= {f"server/static/vendor/{m['license_file']}" for m in manifest["packages"].values()}
+        assert expected | {"server/static/vendor/MANIFEST.json"} <= files, "commit server/static/vendor/"
 
 
 def test_vendor_step_refuses_a_version_other_than_the_pin(tmp_path: Path) -> None:
