@@ -187,6 +187,11 @@ def _short(message: str) -> str:
     return first if len(first) <= 300 else first[:300] + "…"
 
 
+def needed_prefixes(found: Scan, predefined: Mapping[str, str] = PREDEFINED) -> dict[str, str]:
+    """The predefined prefixes the query uses and does not declare itself (what the parser needs)."""
+    return {p: predefined[p] for p in found.used if p in predefined and p not in found.prefixes}
+
+
 def answer_prefixes(found: Scan, iris: Iterable[str] = (),
                     predefined: Mapping[str, str] = PREDEFINED) -> dict[str, str]:
     """Prefixes for a Turtle-family answer: the query's own, and the predefined ones that the query uses or

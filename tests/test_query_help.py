@@ -196,3 +196,17 @@ def test_nfc_stays_linear_on_adversarial_marks(text: str) -> None:
     assert time.process_time() - started < 2
     short = "a" + "\u0301\u0316" * (MAX_NON_STARTERS // 2)
     assert nfc(short) == unicodedata.normalize("NFC", short)
+
+
+def test_a_prefix_the_scan_missed_still_resolves(fixture_store: Path) -> None:
+    """Only the predefined prefixes the scan saw are handed to the parser; were one missed, the query would be
+    retried with all of them rather than fail (an empty Scan stands for a scan that saw nothing)."""
+    from pyoxigraph import Store
+
+    from vlkg.server.query_process import _evaluate
+    from vlkg.server.sparql_scan import Scan
+
+    store = Store.read_only(str(fixture_store))
+    assert len(list(_evaluate(store, {"query": DISTRICT}, True, Scan()))) == 1
+    with pytest.raises(SyntaxError):
+        _evaluate(store, {"query": UNDECLARED}, True, Scan())

@@ -85,3 +85,13 @@ def test_depth_counts_all_brackets_and_stops_early() -> None:
     assert scan("SELECT * { { ?s ?p ?o } FILTER((1 + (2))) }").depth == 4
     deep = scan("{" * 100_000, stop_depth=10)
     assert deep.depth == 11
+
+
+def test_used_prefixes_are_found_in_the_query_not_in_its_strings_iris_or_blank_nodes() -> None:
+    """`used` names the undeclared prefix in a parse error and picks the predefined prefixes to hand over."""
+    query = ('PREFIX ex: <http://ex/>\nSELECT * { ?s skos:prefLabel "dc:title" ; ex:p <http://x/a:b> .\n'
+             '  _:b sdmx-dimension:refArea ?a FILTER(?a = "1"^^xsd:int) SERVICE geo:endpoint { ?x foaf:name ?n } }')
+    info = scan(query, BASE)
+    assert list(info.used) == ["skos", "ex", "sdmx-dimension", "xsd", "geo", "foaf"]
+    assert query[info.used["sdmx-dimension"]:].startswith("sdmx-dimension:refArea")
+    assert info.prefixes == {"ex": "http://ex/"}
