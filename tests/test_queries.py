@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, QuerySolutions
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Variable
 
 QUERIES = Path(str(resources.files("vlkg.queries")))
 ID = "https://vinhloc-kg.example/id/"
@@ -130,3 +134,102 @@ def test_province_mergers(built_store):
     assert sum(int(r["formedFrom"]) for r in rows) == 63
     thanh_hoa = next(r for r in rows if r["label"] == "Tỉnh Thanh Hóa")
     assert thanh_hoa["formedFrom"] == "1"
+
+
+# --- Plan shape and speed (queries/README.md: pyoxigraph evaluates a group in the order it is written) ---
+
+EXAMPLES = sorted(p.name for p in QUERIES.glob("*.rq"))
+
+
+def _scope(node: CompValue) -> set[Variable]:
+    """The variables a pattern binds (rdflib leaves `_vars` of a VALUES block empty: read its rows)."""
+    if node.name == "ToMultiSet":
+        return {v for row in node.p.res for v in row}
+    return set(node.get("_vars") or ())
+
+
+def _disconnected(triples: list) -> bool:
+    """Whether the triple patterns of a BGP fall into groups that share no variable (a cross product)."""
+    groups: list[set] = []
+    for triple in triples:
+        names = {x for x in triple if isinstance(x, Variable)}
+        touching = [g for g in groups if g & names]
+        groups = [g for g in groups if not g & names] + [names.union(*touching)]
+    return len(groups) > 1
+
+
+def plan_problems(query: str) -> list[str]:
+    """What in the query's algebra (rdflib) makes a slow plan on this engine: a group that starts with an
+    OPTIONAL (a LeftJoin whose left side is the empty pattern), a basic graph pattern whose triples form
+    a cross product, or two joined patterns (VALUES included) that share no variable."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "BGP" and _disconnected(node.triples):
+                found.append(f"cross product in a basic graph pattern: {node.triples}")
+            if node.name in ("Join", "LeftJoin"):
+                if node.name == "LeftJoin" and node.p1.name == "BGP" and not node.p1.triples:
+                    found.append("a group starts with OPTIONAL")
+                left, right = _scope(node.p1), _scope(node.p2)
+                if left and right and not left & right:
+                    found.append(f"{node.name} of patterns that share no variable: {sorted(left)} x {sorted(right)}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(prepareQuery(query).algebra)
+    return found
+
+
+PLAN_PREFIXES = """PREFIX kg: <https://vinhloc-kg.example/def/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+# targets-2022.rq as it was before 3f4a816 (5-23 s on the full build): an OPTIONAL between the joins
+# leaves the two skos:notation patterns after it as a pattern of their own: every notation x every notation.
+OLD_TARGETS_2022 = PLAN_PREFIXES + """SELECT ?indicatorLabel ?comparator ?unit ?indicatorLabelEn WHERE {
+  ?target a kg:Target ; kg:year "2022"^^xsd:gYear ; kg:indicator ?indicator ; kg:comparator ?cmp ; kg:unit ?u .
+  ?indicator skos:prefLabel ?indicatorLabel . FILTER(lang(?indicatorLabel) = "vi")
+  OPTIONAL { ?indicator skos:prefLabel ?indicatorLabelEn . FILTER(lang(?indicatorLabelEn) = "en") }
+  ?cmp skos:notation ?comparator .
+  ?u skos:notation ?unit .
+}"""
+# code-history.rq before this change (~450 ms): VALUES ?code shares no variable with the pattern, so every
+# unit's notation is compared with it in a FILTER.
+OLD_CODE_HISTORY = PLAN_PREFIXES + """SELECT ?unit ?label WHERE {
+  VALUES ?code { "15382" }
+  ?unit a kg:AdminUnitVersion ; skos:notation ?notation ; rdfs:label ?label .
+  FILTER(str(?notation) = ?code && lang(?label) = "vi")
+}"""
+OPTIONAL_FIRST = PLAN_PREFIXES + """SELECT ?unit ?label WHERE {
+  OPTIONAL { ?unit rdfs:label ?label }
+  ?unit skos:notation "15382"^^kg:dvhcCode .
+}"""
+
+
+@pytest.mark.parametrize("query", [OLD_TARGETS_2022, OLD_CODE_HISTORY, OPTIONAL_FIRST],
+                         ids=["old-targets-2022", "old-code-history", "optional-first"])
+def test_plan_check_flags_slow_shapes(query):
+    assert plan_problems(query)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_plan_has_no_optional_first_or_cross_product(name):
+    assert plan_problems((QUERIES / name).read_text(encoding="utf-8")) == [], name
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_answers_within_seconds(built_store, name):
+    """A generous guard (the goal is 100 ms p50, measured by bench/examples.py): best of 3 under 2 s."""
+    query = (QUERIES / name).read_text(encoding="utf-8")
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _solution in built_store.query(query, use_default_graph_as_union=True):
+            pass
+        best = min(best, time.perf_counter() - start)
+    assert best < 2.0, f"{name}: {best:.2f} s"
