@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +24,7 @@ import pytest
 from cdp import Browser, Page, chromium_path
 from conftest import start_server, stop_server
 from test_ui import ensure_vendor
-from ui_fixture import DISTRICTS, make_build
+from ui_fixture import CLASS_LABELS, DISTRICTS, make_build
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,6 +40,18 @@ PROBLEM = f"{ACTIVE}.querySelector('.yasr .vlkg-problem')"
 COMMUNES_QUERY = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
                   "SELECT ?commune WHERE { ?commune a kg:Commune }")
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+LABELLED = f"{ACTIVE}.querySelector('.yasr[data-vlkg-labelled=\"true\"] table.dataTable tbody') !== null"
+KG_DISTRICT = "https://vinhloc-kg.example/def/District"
+PROGRESS = "document.getElementById('vlkg-progress')"
+
+
+def column_cells(index: int) -> str:
+    """JS: the text of column `index` (0 is the row number) of the result table shown."""
+    return f"[...{ACTIVE}.querySelectorAll('.yasr table.dataTable tbody tr')].map(tr => tr.cells[{index}].innerText)"
+
+
+def column_names() -> str:
+    return f"[...{ACTIVE}.querySelectorAll('.yasr table.dataTable thead th')].map(th => th.innerText.trim())"
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +131,10 @@ def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_pa
     tab_name = page.evaluate("vlkgYasgui.getTab().getName()")
     assert tab_name == "Các huyện và tên tiếng Việt"
     page.evaluate(f"{RUN_BUTTON}.click()")  # the editor's own run button
-    text = page.wait_for(f"{TABLE_TEXT}.includes('Huyện Yên Định') && {TABLE_TEXT}", what="result rows")
-    names = [line.strip() for line in text.splitlines() if "Huyện" in line]
-    assert names == ['"Huyện Thọ Xuân"@vi', '"Huyện Vĩnh Lộc"@vi', '"Huyện Yên Định"@vi']  # ORDER BY ?name
+    page.wait_for(f"{TABLE_TEXT}.includes('Huyện Yên Định')", what="result rows")
+    names = page.evaluate(column_cells(2))
+    assert names == ["Huyện Thọ Xuân", "Huyện Vĩnh Lộc", "Huyện Yên Định"]  # ORDER BY ?name, shown plainly
+    assert page.evaluate(f"{ACTIVE}.querySelector('.yasr tbody span.literal').title") == "@vi"
     assert page.evaluate(f"{ACTIVE}.querySelectorAll('.yasr table.dataTable tbody tr').length") == 3
     assert page.evaluate("document.getElementById('vlkg-notice').hidden")  # nothing to warn about
 
@@ -166,7 +182,8 @@ def test_malformed_query_gets_the_parser_message(browser: Browser, server: str) 
     text = page.wait_for(f"{PROBLEM} && {PROBLEM}.innerText", what="the error message")
     assert page.evaluate(f"{PROBLEM}.dataset.status") == "400"
     assert "The query is malformed" in text and "Truy vấn không hợp lệ" in text
-    assert "1:26" in text  # the parser's own position, passed through verbatim
+    # The parser's own position, passed through verbatim (the server's wording: "1:26" or "Line 1, column 26").
+    assert "1:26" in text or "Line 1, column 26" in text
     assert "{" not in text.split("\n")[0]  # a sentence, not the raw JSON body
     assert_stayed_on(page, server)
 
@@ -217,8 +234,10 @@ def test_typed_construct_query_offers_rdf_downloads(browser: Browser, server: st
         lines = response.read().decode("utf-8").splitlines()
     assert len(lines) == len(DISTRICTS)
     page.evaluate(f"{RUN_BUTTON}.click()")
-    text = page.wait_for(f"{TABLE_TEXT}.includes('kg:District') && {TABLE_TEXT}", what="triples in the table")
-    assert text.count("kg:District") == len(DISTRICTS)
+    page.wait_for(LABELLED, what="triples in the table, labelled")
+    classes = page.evaluate(f"[...{ACTIVE}.querySelectorAll('.yasr tbody a.iri[data-iri=\"{KG_DISTRICT}\"]')]"
+                            ".map(a => a.innerText)")
+    assert classes == [CLASS_LABELS["District"][0]] * len(DISTRICTS)  # its Vietnamese skos:prefLabel
     assert_stayed_on(page, server)
 
 
@@ -252,3 +271,109 @@ def test_real_build_example_runs(browser: Browser, built: Path) -> None:
                              what="rows of the 2022 targets")
         assert "55.9" in text and "triệu đồng" in text
         assert_stayed_on(page, url)
+
+
+def run_in_page(page: Page, query: str) -> None:
+    """Types nothing: sets the editor's text and presses the editor's own run button."""
+    page.evaluate(f"vlkgYasgui.getTab().getYasqe().setValue({json.dumps(query)})")
+    page.evaluate(f"{RUN_BUTTON}.click()")
+
+
+def test_slow_query_shows_elapsed_time_and_can_be_cancelled(browser: Browser, build: Path) -> None:
+    """A cross product runs for seconds: the page counts the time and the cancel button stops the request."""
+    with serving(build, "--timeout", "20", "--max-timeout", "20") as slow:
+        page = open_page(browser, slow + "/?" + urllib.parse.urlencode({"query": RUNAWAY_QUERY, "run": "1"}))
+        first = page.wait_for(f"!{PROGRESS}.hidden && {PROGRESS}.innerText", what="the running indicator")
+        assert "Đang chạy truy vấn" in first and "Running the query" in first
+        later = page.wait_for(f"/Running the query… [1-9]\\.\\d s/.test({PROGRESS}.innerText) && {PROGRESS}.innerText",
+                              what="the elapsed time passing one second")
+        assert later != first
+        shots = Path(os.environ.get("VLKG_SCREENSHOT_DIR", build))
+        page.screenshot(shots / "running.png")
+        started = time.monotonic()
+        page.evaluate(f"{PROGRESS}.querySelector('button.cancel').click()")
+        text = page.wait_for(f"{PROBLEM} && {PROBLEM}.innerText", what="the cancel result", timeout=10)
+        assert time.monotonic() - started < 5  # the request was dropped, not answered at the 20 s limit
+        assert page.evaluate(f"{PROBLEM}.dataset.status") == "cancelled"
+        assert re.search(r"Query cancelled after [1-9]\.\d s\.", text), text
+        assert "Đã huỷ truy vấn sau" in text
+        assert page.evaluate(f"{PROGRESS}.hidden")
+        assert page.evaluate(f"{ACTIVE}.querySelector('.yasr table.dataTable')") is None
+        page.screenshot(shots / "after-cancel.png")
+        # The editor is free again: the next query runs and answers, and no timeout turns up for the first.
+        run_in_page(page, "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }")
+        page.wait_for(f"{TABLE_TEXT}.includes('3')", what="the next query's rows")
+        assert page.evaluate(f"{PROBLEM}") is None
+        assert_stayed_on(page, slow)
+
+
+def test_results_show_labels_link_entity_pages_and_plain_literals(browser: Browser, server: str,
+                                                                   tmp_path: Path) -> None:
+    query = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
+             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+             "SELECT ?district ?type ?name ?count ?note WHERE {\n"
+             "  VALUES ?type { kg:District } ?district a ?type ; rdfs:label ?name FILTER(lang(?name) = 'en')\n"
+             "  BIND(42 AS ?count)\n"
+             "  BIND(CONCAT(?name, ': ', 'một ghi chú rất dài để kiểm tra việc xuống dòng trong bảng kết quả, "
+             "a very long note to check that wide cells wrap instead of being cut off at the column edge; "
+             "and more words again so that it cannot fit on one line of the table at this width') AS ?note)\n"
+             "} ORDER BY ?name")
+    page = open_page(browser, server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"}))
+    page.wait_for(LABELLED, what="the result table, labelled")
+    assert page.evaluate(column_names()) == ["", "district", "type", "name", "count", "note"]
+    # Districts: their Vietnamese label (the English one is there too), the IRI on hover, a link here.
+    assert page.evaluate(column_cells(1)) == ["Huyện Thọ Xuân", "Huyện Vĩnh Lộc", "Huyện Yên Định"]
+    first = f"{ACTIVE}.querySelector('.yasr tbody tr td:nth-child(2) a.iri')"
+    assert page.evaluate(f"{first}.title") == "https://vinhloc-kg.example/id/au/395/base"
+    assert page.evaluate(f"{first}.href") == server + "/id/au/395/base"
+    assert page.evaluate(f"{first}.target") == ""  # entity pages open here
+    assert page.evaluate(column_cells(2)) == ["Huyện"] * 3  # kg:District's skos:prefLabel@vi
+    # Literals plainly: no quotes, no @en, no ^^xsd:integer; language or datatype on hover.
+    assert page.evaluate(column_cells(3)) == ["Thọ Xuân district", "Vĩnh Lộc district", "Yên Định district"]
+    assert page.evaluate(column_cells(4)) == ["42"] * 3
+    literal = f"{ACTIVE}.querySelector('.yasr tbody tr td:nth-child(5) span.literal')"
+    assert page.evaluate(f"{literal}.title") == "^^xsd:integer"
+    # The entity page the link leads to is served (the label's page, not the canonical host).
+    with urllib.request.urlopen(page.evaluate(f"{first}.href")) as response:
+        assert response.status == 200 and "Huyện Thọ Xuân" in response.read().decode("utf-8")
+    # The wide column wraps: the note cell spans several lines and the table fits its panel.
+    note = f"{ACTIVE}.querySelector('.yasr tbody tr td:nth-child(6)')"
+    line = page.evaluate(f"parseFloat(getComputedStyle({note}).lineHeight) || 20")
+    assert page.evaluate(f"{note}.getBoundingClientRect().height") > 2 * line
+    assert page.evaluate(f"{note}.innerText").endswith("at this width")
+    assert page.evaluate(f"{ACTIVE}.querySelector('.yasr table.dataTable').scrollWidth <= "
+                         f"{ACTIVE}.querySelector('.yasr').clientWidth + 1")
+    # The time shown says what it measures.
+    chip = page.evaluate(f"{ACTIVE}.querySelector('.yasr_response_chip').innerText")
+    assert re.search(r"3 results · \d+\.\d+ s \(measured in the browser, transfer included\)", chip), chip
+    assert "3 kết quả" in chip
+    page.screenshot(Path(os.environ.get("VLKG_SCREENSHOT_DIR", tmp_path)) / "labels.png")
+    assert_stayed_on(page, server)
+
+
+def test_an_iri_without_label_shows_its_prefixed_name_and_english_is_the_fallback(browser: Browser,
+                                                                                  server: str) -> None:
+    query = ("PREFIX kg: <https://vinhloc-kg.example/def/>\n"
+             "SELECT ?class ?p WHERE { VALUES (?class ?p) { (kg:Commune kg:noLabel) } }")
+    page = open_page(browser, server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"}))
+    page.wait_for(LABELLED, what="the result table, labelled")
+    assert page.evaluate(column_cells(1)) == [CLASS_LABELS["Commune"][1]]  # English only: English
+    assert page.evaluate(column_cells(2)) == ["kg:noLabel"]  # no label: the prefixed name, no <…>
+    no_label = f"{ACTIVE}.querySelector('.yasr tbody tr td:nth-child(3) a.iri')"
+    assert page.evaluate(f"{no_label}.title") == "https://vinhloc-kg.example/def/noLabel"
+    assert page.evaluate(f"{no_label}.href") == server + "/def/noLabel"
+
+
+@pytest.mark.parametrize(("query", "columns"), [
+    ("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3", ["s", "p", "o"]),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 3", ["s", "p", "o"]),
+    ("SELECT ?o ?s ?p WHERE { ?s ?p ?o } LIMIT 3", ["o", "s", "p"]),
+    ("SELECT * WHERE { # ?comment <not ?iri>\n ?zeta ?p ?alpha . BIND('?x' AS ?mid) } LIMIT 3",
+     ["zeta", "p", "alpha", "mid"]),
+])
+def test_columns_follow_the_query(browser: Browser, server: str, query: str, columns: list[str]) -> None:
+    """Columns in SELECT order; for `SELECT *` in the order the query mentions the variables."""
+    page = open_page(browser, server + "/?" + urllib.parse.urlencode({"query": query, "run": "1"}))
+    page.wait_for(LABELLED, what="the result table")
+    assert page.evaluate(column_names()) == ["", *columns]
+    assert_stayed_on(page, server)

@@ -2,7 +2,9 @@
 
 DIR/current -> releases/ui-test, DIR/store -> current/store, as vlkg/layout.py says. The store holds
 three districts with Vietnamese and English labels and COMMUNES communes (more than the page's row
-limit, so truncation shows); current/queries holds two example queries with vi/en headers.
+limit, so truncation shows), and labels for the two classes (kg:District: a Vietnamese skos:prefLabel and an
+English rdfs:label; kg:Commune: English only), so the result table's labels can be tested;
+current/queries holds two example queries with vi/en headers.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from vlkg.namespaces import GRAPH_REGISTRY_LEGACY, ID, KG, RDF, RDFS
+from vlkg.namespaces import GRAPH_REGISTRY_LEGACY, ID, KG, RDF, RDFS, SKOS
 
 BUILD_ID = "ui-test"
 COMMUNES = 1200
 DISTRICTS = {"393": ("Huyện Vĩnh Lộc", "Vĩnh Lộc district"),
              "394": ("Huyện Yên Định", "Yên Định district"),
              "395": ("Huyện Thọ Xuân", "Thọ Xuân district")}
+CLASS_LABELS = {"District": ("Huyện", "District"), "Commune": (None, "Commune")}  # (vi, en)
 
 EXAMPLES = {
     "01-districts.rq": """# title@vi: Các huyện và tên tiếng Việt
@@ -61,6 +64,9 @@ def make_build(root: Path) -> Path:
         unit = NamedNode(f"{ID}au/{20000 + n}/base")
         quads += [Quad(unit, RDF.type, KG.Commune, g),
                   Quad(unit, RDFS.label, Literal(f"Xã số {n}", language="vi"), g)]
+    quads += [Quad(KG.District, SKOS.prefLabel, Literal(CLASS_LABELS["District"][0], language="vi"), g),
+              Quad(KG.District, RDFS.label, Literal(CLASS_LABELS["District"][1], language="en"), g),
+              Quad(KG.Commune, RDFS.label, Literal(CLASS_LABELS["Commune"][1], language="en"), g)]
     store.extend(quads)
     store.flush()
     del store  # read-only openers must not overlap a writer
