@@ -59,8 +59,10 @@ class QueryFailed(Exception):
 class Output:
     """File-like sink for pyoxigraph serialisers: buffers small answers, streams big ones, counts bytes."""
 
-    def __init__(self, sock: socket.socket, header: dict[str, Any], max_bytes: int, gzip: bool = False) -> None:
+    def __init__(self, sock: socket.socket, header: dict[str, Any], max_bytes: int, gzip: bool = False,
+                 started: float = 0.0) -> None:
         self.sock = sock
+        self.started = started
         self.header = header
         self.buf = bytearray()
         self.streaming = False
@@ -80,6 +82,7 @@ class Output:
             if not self.streaming:
                 if self.gzip is not None:
                     self.header["encoding"] = "gzip"
+                self.header["ms"] = _elapsed_ms(self.started)  # time to the first bytes of a big answer
                 frames.send_json(self.sock, b"H", self.header)
                 self.streaming = True
             self._send(bytes(self.buf))
@@ -100,6 +103,7 @@ class Output:
             self._send(bytes(self.buf), last=True)
             frames.send(self.sock, b"E", b"")
         else:
+            self.header["ms"] = _elapsed_ms(self.started)
             frames.send_complete(self.sock, self.header, bytes(self.buf))
 
 
@@ -176,8 +180,14 @@ def _unbound(*_args: Any) -> None:
     return None
 
 
+def _elapsed_ms(started: float) -> float:
+    """Milliseconds of engine time (scan, parse, evaluation, serialisation) for the Server-Timing header."""
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
 def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     """Execute one job (server/job.py Job.wire()) and write its answer frames."""
+    started = time.perf_counter()
     limit = req.get("limit") or 0
     max_bytes = req.get("max_bytes") or 0
     output: Output | None = None
@@ -208,6 +218,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         prefixes = answer_prefixes(found) if form == "graph" else None
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
+            header["ms"] = _elapsed_ms(started)
             frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
             return
         if limit:
@@ -224,9 +235,10 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             body = (BOM + body) if fmt == "csv-excel" else body
             if max_bytes and len(body) > max_bytes:
                 raise QueryFailed("result_too_large", too_large(max_bytes))
+            header["ms"] = _elapsed_ms(started)
             frames.send_complete(out_sock, header, body)
             return
-        output = Output(out_sock, header, max_bytes, gzip=bool(req.get("gzip")))
+        output = Output(out_sock, header, max_bytes, gzip=bool(req.get("gzip")), started=started)
         if fmt == "csv-excel":
             output.write(BOM)
         if isinstance(results, QuerySolutions):

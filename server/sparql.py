@@ -30,7 +30,7 @@ from vlkg.server.responses import conditional, etag_for, not_modified, public_ur
 bp = Blueprint("sparql", __name__)
 
 IN_MEMORY = SPOOL_MEMORY  # answers that fit stay in memory (cacheable, gzip-able); bigger ones are sent from disk
-EXPOSED_HEADERS = ("Vlkg-Row-Limit", "Vlkg-Truncated", "Vlkg-Timeout", "Vlkg-Cache")
+EXPOSED_HEADERS = ("Vlkg-Row-Limit", "Vlkg-Truncated", "Vlkg-Timeout", "Vlkg-Cache", "Server-Timing")
 FORMS = ("table", "graph")
 
 
@@ -92,6 +92,8 @@ def endpoint() -> Response:
         ("Vary", "Accept"),
         ("Vlkg-Timeout", f"{req.timeout:g}"),
         ("Vlkg-Cache", cache_state),
+        # Engine time in the query process (no queueing, no transfer); the query UI shows it.
+        ("Server-Timing", "cache;desc=hit" if cache_state == "hit" else f"query;dur={answer.header.get('ms', 0)}"),
     ]
     if answer.header.get("limit"):
         headers.append(("Vlkg-Row-Limit", str(answer.header["limit"])))

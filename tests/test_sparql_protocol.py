@@ -507,3 +507,14 @@ def test_query_over_the_memory_limit_is_stopped(make_app: Any) -> None:
     assert response.status_code == 507
     assert "more than 100 MiB" in response.get_data(as_text=True)
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+
+
+def test_server_timing_says_the_engine_time(client: Any) -> None:
+    """The UI shows the server's real time: engine time of a miss, `cache` for a hit (exposed through CORS)."""
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 2 # server-timing"
+    miss = client.get("/sparql", query_string={"query": query})
+    name, _, duration = miss.headers["Server-Timing"].partition(";dur=")
+    assert name == "query" and float(duration) >= 0
+    hit = client.get("/sparql", query_string={"query": query})
+    assert hit.headers["Vlkg-Cache"] == "hit" and hit.headers["Server-Timing"] == "cache;desc=hit"
+    assert "Server-Timing" in miss.headers["Access-Control-Expose-Headers"]
