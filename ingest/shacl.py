@@ -59,19 +59,21 @@ def report(violations: list[Violation]) -> str:
     return "\n".join(lines)
 
 
-def pyshacl_violations(data: list[Triple], ontology: list[Triple]) -> list[Violation]:
-    """The same check with pyshacl (reference engine), as Violation records."""
+def pyshacl_violations(data: list[Triple], ontology: list[Triple], shapes_turtle: str | None = None) -> list[Violation]:
+    """The same check with pyshacl (reference engine), as Violation records: the report's results only, not the
+    nested results pyshacl attaches to them as sh:detail (core reports a failed sh:node once, on its focus)."""
     import rdflib
     from pyoxigraph import serialize
     from pyshacl import validate
 
     graph = rdflib.Graph()
     graph.parse(data=serialize(data + ontology, format=RdfFormat.N_TRIPLES), format="nt")
-    shapes = rdflib.Graph().parse(shapes_file(), format="turtle")
+    shapes = rdflib.Graph().parse(data=shapes_turtle, format="turtle") if shapes_turtle is not None else \
+        rdflib.Graph().parse(shapes_file(), format="turtle")
     _, results, _ = validate(graph, shacl_graph=shapes, inference="none", allow_warnings=True)
     sh = rdflib.Namespace(SH)
     out = []
-    for r in results.subjects(rdflib.RDF.type, sh.ValidationResult):
+    for r in results.objects(None, sh.result):
         shape = results.value(r, sh.sourceShape)
         path, value = results.value(r, sh.resultPath), results.value(r, sh.value)
         name, message = shapes.value(shape, sh.name), results.value(r, sh.resultMessage)

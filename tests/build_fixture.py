@@ -1,4 +1,10 @@
-"""Session fixtures for a real, full build (registry, articles, SHACL, store, dumps): `built`."""
+"""Session fixtures for the real pipeline, each made once per test session and shared by every module:
+
+  built           a build directory made by `run_build` from data/ (registry, articles, SHACL, store, dumps)
+  built_store     its store, opened read-only
+  registry_build  the unit registry alone (`build_registry()`: both eras, warnings, stats), for the tests of the
+                  ingest steps that do not need a whole build
+"""
 
 from __future__ import annotations
 
@@ -26,3 +32,11 @@ def built_store(built: Path):
     from pyoxigraph import Store
 
     return Store.read_only(str((built / "store").resolve()))
+
+
+@pytest.fixture(scope="session")
+def registry_build():
+    """The real registry (RegistryBuild); tests must not change it."""
+    from vlkg.ingest.registry import build_registry
+
+    return build_registry()

@@ -8,6 +8,9 @@ Fixture names are a contract for every test module:
   live_store     a copy of fixture_store served only by live_server (session)
   live_server    base URL (no trailing slash) of a real `vlkg serve` over live_store (session)
   serve_factory  serve_factory(store, *cli_args, env={}) -> URL of another real server, stopped after the test
+
+and one helper, shared_missing(reason): what a test does when files from ../shared (the W3C suite, the seed
+article's gold file) are not there: a failure under CI=true, a skip with the reason for a developer.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -32,6 +35,18 @@ pytest_plugins = ["build_fixture"]
 
 DATA = Path(__file__).parent / "data"
 VLKG = Path(sys.executable).with_name("vlkg")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def shared_missing(reason: str) -> NoReturn:
+    """Files from ../shared are missing: CI must not pass without the checks that need them, so under CI=true
+    this fails the test; on a developer's machine it skips, saying what is missing and where to put it."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(f"{reason} (with CI=true this fails)")
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,22 @@
 DIR/current -> releases/<id>, DIR/store -> current/store, DIR/dumps -> current/dumps, as vlkg/layout.py says.
 It holds two versions of code 15382, the code node, their district and province, a 2025 predecessor,
 an article with a quoted target observation, and graph/meta; the dumps are real gzipped N-Quads/N-Triples
-written from the store, with real sizes, triple counts and SHA-256 in manifest.json.
+written from the store by the build's own gzip writer, and manifest.json is made by the build's own
+`_manifest` (same keys as a real build; tests/test_build.py compares the two), with a fixed build id and date.
+Only the dump files are fewer, and named as the tests expect (all.nq.gz, ref-dvhc-legacy.nt.gz).
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import re
 from pathlib import Path
 
-from pyoxigraph import RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
 
+from vlkg.ingest.build import _manifest
+from vlkg.ingest.dumps import DumpFile, _write_gz
+from vlkg.ingest.model import GraphBuild
 from vlkg.namespaces import BASE, GRAPH, ID, sparql_prefixes
 
 BUILD_ID = "test-build-1"
@@ -117,12 +120,24 @@ _TRIG = _TRIG_PREFIXES + f"""
 """
 
 
-def _dump(path: Path, data: bytes) -> dict[str, object]:
-    # mtime=0 keeps the gzip bytes the same from run to run
-    packed = gzip.compress(data, mtime=0)
-    path.write_bytes(packed)
-    return {"bytes": len(packed), "sha256": hashlib.sha256(packed).hexdigest(),
-            "triples": sum(1 for line in data.decode().splitlines() if line.strip())}
+# graph -> (title_en, title_vi, source), as the real build's GraphBuild records say them
+TITLES = {
+    f"{GRAPH}ontology": ("vlkg ontology, SKOS schemes and SHACL shapes",
+                         "Ontology vlkg, các bộ khái niệm SKOS và ràng buộc SHACL", "ontology/*.ttl"),
+    f"{GRAPH}ref/dvhc-legacy": ("Administrative units before 2025-07-01", "Đơn vị hành chính trước 01/07/2025",
+                                "vietnamadminunits (legacy)"),
+    f"{GRAPH}ref/dvhc-2025": ("Administrative units from 2025-07-01", "Đơn vị hành chính từ 01/07/2025",
+                              "vietnamadminunits (2025)"),
+    f"{GRAPH}src/{ARTICLE}": ("Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành",
+                              "Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành", f"data/sources/{ARTICLE}.txt"),
+    f"{GRAPH}meta": ("Dataset description", "Mô tả bộ dữ liệu", "data/dataset.yaml"),
+}
+
+
+def _dump(path: Path, fmt: RdfFormat, scope: str, graph: str | None, items: list) -> DumpFile:
+    size, digest = _write_gz(path, serialize(items, format=fmt))
+    return DumpFile(file=path.name, format=fmt.name, media_type=fmt.media_type, scope=scope, graph=graph,
+                    triples=len(items), bytes=size, sha256=digest)
 
 
 def make_build(root: Path) -> Path:
@@ -134,27 +149,22 @@ def make_build(root: Path) -> Path:
     store.load(trig(), format=RdfFormat.TRIG)
     store.flush()
     legacy = f"{GRAPH}ref/dvhc-legacy"
-    quads = list(store.quads_for_pattern(None, None, None, None))
-    nquads = serialize(sorted(quads, key=str), format=RdfFormat.N_QUADS)
-    legacy_nt = serialize(sorted((q.triple for q in quads if q.graph_name.value == legacy), key=str),
-                          format=RdfFormat.N_TRIPLES)
+    quads = sorted(store.quads_for_pattern(None, None, None, None), key=str)
     del store  # release the RocksDB lock before the server opens the store read-only
     dumps = [
-        {"file": "all.nq.gz", "format": "N-Quads", "media_type": "application/n-quads", "scope": "dataset",
-         "graph": None,
-         **_dump(release / "dumps" / "all.nq.gz", nquads)},
-        {"file": "ref-dvhc-legacy.nt.gz", "format": "N-Triples", "media_type": "application/n-triples",
-         "scope": "graph", "graph": legacy, **_dump(release / "dumps" / "ref-dvhc-legacy.nt.gz", legacy_nt)},
+        _dump(release / "dumps" / "all.nq.gz", RdfFormat.N_QUADS, "dataset", None, quads),
+        _dump(release / "dumps" / "ref-dvhc-legacy.nt.gz", RdfFormat.N_TRIPLES, "graph", legacy,
+              [q.triple for q in quads if q.graph_name.value == legacy]),
     ]
-    sums = "".join(f"{d['sha256']}  {d['file']}\n" for d in dumps)
+    sums = "".join(f"{d.sha256}  {d.file}\n" for d in dumps)
     (release / "dumps" / "SHA256SUMS").write_text(sums, encoding="utf-8")
-    graphs: dict[str, dict[str, int]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, {"triples": 0})["triples"] += 1
-    # the shape ingest/build.py writes (no top-level triple count: it comes from the all-graphs dump)
-    manifest = {"build_id": BUILD_ID, "built_at": CREATED, "dataset_version": "0.1", "issued": "2026-01-02",
-                "graphs": graphs, "dumps": dumps}
-    (release / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    graphs = [GraphBuild(NamedNode(iri), *TITLES[iri],
+                         triples=[Triple(q.subject, q.predicate, q.object) for q in quads if q.graph_name.value == iri])
+              for iri in sorted({q.graph_name.value for q in quads})]
+    manifest = _manifest({"version": "0.1", "issued": "2026-01-02"}, graphs, dumps, elapsed=0.5)
+    manifest |= {"build_id": BUILD_ID, "built_at": CREATED}  # fixed, so that tests can name them
+    (release / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
     (root / "current").symlink_to(Path("releases") / BUILD_ID)
     (root / "store").symlink_to(Path("current") / "store")
     (root / "dumps").symlink_to(Path("current") / "dumps")

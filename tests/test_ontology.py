@@ -384,3 +384,23 @@ def test_bad_data_is_reported_on_its_node_by_its_rule(shapes, name):
     assert found == {expected}, f"{name}: expected only {expected}, got {found}"
     rule = expected[1]
     assert messages[rule] == str(shapes.value(KGSH[rule], SH.message))
+
+
+def test_the_test_fixtures_use_only_terms_of_the_model(vocab, shapes):
+    """tests/data/*.trig (the protocol tests' store) speaks the current model: every kg: IRI is defined in
+    ontology/, and every property, class and datatype is one that ontology/*.ttl or the contract
+    (ontology/README.md) uses, so a term that was renamed or dropped cannot linger in the fixtures."""
+    model = {term for g in (vocab, shapes) for t in g for term in t if isinstance(term, URIRef)}
+    readme = (ONTOLOGY / "README.md").read_text(encoding="utf-8")
+    model |= {URIRef(PREFIXES[m[1]] + m[2]) for m in re.finditer(r"\b([a-z][a-z-]*):([A-Za-z][\w-]*)", readme)
+              if m[1] in PREFIXES}
+    defined = set(vocab.subjects())
+    data = rdflib.Dataset()
+    for trig in sorted((Path(__file__).parent / "data").glob("*.trig")):
+        data.parse(trig, format="trig")
+    drifted = set()
+    for s, p, o, _ in data.quads():
+        terms = [p] + ([o] if p == RDF.type else []) + ([o.datatype] if isinstance(o, Literal) and o.datatype else [])
+        drifted |= {t for t in terms if t not in model}
+        drifted |= {t for t in (s, p, o) if isinstance(t, URIRef) and str(t).startswith(DEF) and t not in defined}
+    assert len(data) and not sorted(map(str, drifted))

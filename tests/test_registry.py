@@ -40,8 +40,8 @@ def au(path: str) -> NamedNode:
 
 
 @pytest.fixture(scope="module")
-def build() -> RegistryBuild:
-    return build_registry()
+def build(registry_build: RegistryBuild) -> RegistryBuild:
+    return registry_build
 
 
 class Graph:

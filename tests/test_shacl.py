@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from vlkg.ingest.articles import build_articles
 from vlkg.ingest.ontology import build_ontology
-from vlkg.ingest.registry import build_registry
-from vlkg.ingest.shacl import check, report
+from vlkg.ingest.shacl import check, pyshacl_violations, report
+from vlkg.ingest.shacl_core import UnsupportedShape, Validator
 
 ID = "https://vinhloc-kg.example/id/"
 KG = "https://vinhloc-kg.example/def/"
@@ -24,8 +25,8 @@ CODES = ("38", "393", "15349", "15352", "15379", "15382", "15388", "15391", "153
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[list[Triple], list[Triple]]:
-    registry = build_registry()
+def sample(registry_build) -> tuple[list[Triple], list[Triple]]:
+    registry = registry_build
     keep = {NamedNode(f"{ID}au/{c}/{v}") for c in CODES for v in ("base", "2025-07-01")}
     keep |= {NamedNode(f"{ID}code/dvhc/{c}") for c in CODES}
     units = [t for g in (registry.legacy, registry.new) for t in g.triples if t.subject in keep]
@@ -84,3 +85,89 @@ def test_report_names_node_and_rule(sample):
     text = report(violations)
     assert ID + "au/15382/base" in text
     assert "MaxCount" in text and "notation" in text
+
+
+# -- features the evaluator does not evaluate: it refuses them, never answers differently from pyshacl --------
+PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://e/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def _turtle(text: str) -> list[Triple]:
+    return list(parse(PREFIXES + text, format=RdfFormat.TURTLE))
+
+
+def pyshacl_verdicts(shapes: str, data: str) -> set[tuple[str, str]]:
+    """(focus, component) of pyshacl's results, read as `vlkg validate --engine pyshacl` reads them."""
+    return {(v.focus, v.component) for v in pyshacl_violations(_turtle(data), [], PREFIXES + shapes)}
+
+
+def core_verdicts(shapes: str, data: str) -> set[tuple[str, str]]:
+    return {(v.focus, v.component) for v in Validator(_turtle(shapes)).validate(_turtle(data))}
+
+
+# Found by running both engines over small shapes graphs for each SHACL Core feature: before the evaluator
+# refused them, it answered each of these differently from pyshacl (the verdict it gave is in the comment).
+DIVERGENCES = {
+    # pattern flags other than "i" were dropped: "^b$" did not match "a\nb" without multi-line mode
+    "pattern flags": ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; '
+                      'sh:property [ sh:path ex:p ; sh:pattern "^b$" ; sh:flags "m" ] .',
+                      'ex:a ex:p "a\\nb" .', set(), 'sh:flags "m"'),
+    # disjointness was ignored: a value of both classes counted for both qualified shapes (no violation)
+    "qualifiedValueShapesDisjoint": (
+        'ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property '
+        '[ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:A ] ; sh:qualifiedMinCount 1 ; '
+        '  sh:qualifiedValueShapesDisjoint true ], '
+        '[ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:B ] ; sh:qualifiedMinCount 1 ; '
+        '  sh:qualifiedValueShapesDisjoint true ] .',
+        'ex:a ex:p ex:x . ex:x a ex:A, ex:B .', {("http://e/a", "QualifiedMinCountConstraintComponent")},
+        "sh:qualifiedValueShapesDisjoint true"),
+    # a shape that is also a class targets its instances; the evaluator saw no target and checked nothing
+    "implicit class target": ('ex:C a rdfs:Class, sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .',
+                              'ex:a a ex:C .', {("http://e/a", "MinCountConstraintComponent")},
+                              "implicit class target"),
+    # "*" matches any language tag (langMatches); the evaluator read it as the tag "*" and rejected "x"@fr
+    "languageIn wildcard": ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; '
+                            'sh:property [ sh:path ex:p ; sh:languageIn ( "*" ) ] .',
+                            'ex:a ex:p "x"@fr .', set(), 'wildcard "*"'),
+    # a second qualified shape on the same property shape was ignored (only the first value was read)
+    "repeated single-valued parameter": (
+        'ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; '
+        'sh:qualifiedValueShape [ sh:class ex:A ], [ sh:class ex:B ] ; sh:qualifiedMinCount 1 ] .',
+        'ex:a ex:p ex:x . ex:x a ex:A .', {("http://e/a", "QualifiedMinCountConstraintComponent")},
+        "more than one value of sh:qualifiedValueShape"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIVERGENCES))
+def test_core_refuses_what_it_does_not_evaluate(name):
+    shapes, data, expected, feature = DIVERGENCES[name]
+    assert pyshacl_verdicts(shapes, data) == expected, "the reference verdict this case is about changed"
+    with pytest.raises(UnsupportedShape, match=re.escape(feature)):
+        core_verdicts(shapes, data)
+
+
+@pytest.mark.parametrize(("shapes", "data"), ids=["sequence path", "ill-formed integer", "impossible date", "sh:node"],
+                         argvalues=[
+    # value nodes are a set: two sequence steps reaching ex:d give one value, not two
+    ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 2 ] .',
+     'ex:a ex:p ex:b, ex:c . ex:b ex:q ex:d . ex:c ex:q ex:d .'),
+    # an ill-formed literal does not have its datatype
+    ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:datatype xsd:integer ] .',
+     'ex:a ex:p "abc"^^xsd:integer, "12"^^xsd:integer .'),
+    ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:datatype xsd:date ] .',
+     'ex:a ex:p "2025-02-30"^^xsd:date, "2025-07-01"^^xsd:date .'),
+    # one result for the failed sh:node on ex:a; pyshacl's nested sh:detail result about ex:b is not another one
+    ('ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:node ex:T ] . '
+     'ex:T sh:property [ sh:path ex:q ; sh:minCount 1 ] .', 'ex:a ex:p ex:b .'),
+])
+def test_core_agrees_with_pyshacl_on_edge_cases(shapes, data):
+    reference = pyshacl_verdicts(shapes, data)
+    assert reference, "each case is a violation"
+    assert core_verdicts(shapes, data) == reference
+
+
+def test_the_shapes_file_uses_nothing_the_evaluator_refuses():
+    from vlkg.ingest.shacl import shapes_triples
+
+    Validator(shapes_triples())  # raises UnsupportedShape otherwise

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import shared_missing
 from w3c.compare import compare, rows_match
 from w3c.dataset import EMPTY_GRAPH, build_store, dataset_params
 from w3c.manifest import QueryTest, suite_root
@@ -20,7 +21,7 @@ from w3c.query_text import has_dataset_clause, is_ordered
 from w3c.report import failures, full_report, passed
 from w3c.results import XSD, Graph, Solutions, Table, literal, parse_tsv
 from w3c.runners import HttpRunner, InProcessRunner, Outcome
-from w3c.servers import ours_available, start_native, start_ours
+from w3c.servers import start_native, start_ours
 from w3c.suite import Suite, load_suite, missing_reason, run_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ def test_dataset_parameters_select_exactly_the_tests_files(tmp_path):
 def suite() -> Suite:
     reason = missing_reason(ROOT)
     if reason:
-        pytest.skip(reason)
+        shared_missing(reason)
     return load_suite(ROOT)
 
 
@@ -140,9 +141,23 @@ def native(suite: Suite, store_dir: Path) -> dict[str, Outcome]:
 
 @pytest.fixture(scope="module")
 def ours(suite: Suite, store_dir: Path) -> dict[str, Outcome]:
-    if not ours_available():
-        pytest.skip("`vlkg serve` is not in this checkout yet (vlkg.server.cli)")
     return _over_http(start_ours, suite, store_dir, "ours")
+
+
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_a_missing_suite_fails_under_ci_and_skips_otherwise(tmp_path, ci):
+    """CI cannot pass without the W3C suite: with CI=true its absence is a failure, not a skip."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CI": ci, "VLKG_W3C_TESTS": str(tmp_path / "absent")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfs",
+                           f"{__file__}::test_the_suite_is_read_whole"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "W3C SPARQL tests not found" in done.stdout, done.stdout
+    assert done.returncode == (1 if ci else 0), done.stdout
+    assert ("1 error" if ci else "1 skipped") in done.stdout  # a fixture's failure is reported as an error
 
 
 @pytest.mark.w3c

@@ -91,12 +91,6 @@ def start_native(store: Path, port: int | None = None, union_default: bool = Fal
     return start_process("oxigraph", argv, f"http://127.0.0.1:{port}/query", "/query?query=ASK%7B%7D")
 
 
-def ours_available() -> bool:
-    """True when `vlkg serve` exists in this checkout."""
-    out = subprocess.run([str(VENV_BIN / "vlkg"), "--help"], capture_output=True, text=True, check=False)
-    return out.returncode == 0 and "serve" in out.stdout
-
-
 def start_ours(store: Path, port: int | None = None, extra: tuple[str, ...] = ()) -> Server:
     """`vlkg serve --store DIR` (endpoint /sparql)."""
     port = port or free_port()
