@@ -26,10 +26,12 @@ from conftest import start_server, stop_server
 from test_ui import ensure_vendor
 from ui_fixture import CLASS_LABELS, DISTRICTS, make_build
 
+# A developer without chromium may skip these; CI may not (`make test` installs chromium first).
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed "
-                       "(apt-get install chromium; `make test` installs it)"),
+    pytest.mark.skipif(chromium_path() is None and os.environ.get("CI", "").lower() not in ("1", "true"),
+                       reason="Debian's chromium is not installed (apt-get install chromium; `make test` "
+                       "installs it; with CI=true this fails)"),
 ]
 
 READY = "document.documentElement.dataset.vlkgReady === 'true'"
@@ -345,7 +347,9 @@ def test_results_show_labels_link_entity_pages_and_plain_literals(browser: Brows
                          f"{ACTIVE}.querySelector('.yasr').clientWidth + 1")
     # The time shown says what it measures.
     chip = page.evaluate(f"{ACTIVE}.querySelector('.yasr_response_chip').innerText")
-    assert re.search(r"3 results · \d+\.\d+ s \(measured in the browser, transfer included\)", chip), chip
+    # The server's own time (Server-Timing) is shown beside the browser's, or "cache" when it answered.
+    assert re.search(r"3 results · \d+\.\d+ s \(measured in the browser, transfer included"
+                     r"(; server \d+\.\d+ s)?\)", chip), chip
     assert "3 kết quả" in chip
     page.screenshot(Path(os.environ.get("VLKG_SCREENSHOT_DIR", tmp_path)) / "labels.png")
     assert_stayed_on(page, server)
