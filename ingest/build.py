@@ -22,8 +22,9 @@ from vlkg import __version__
 from vlkg.ingest.dumps import plan_dumps, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
+from vlkg.ingest.rebase import check_base_iri, rebase_graphs
 from vlkg.layout import Layout
-from vlkg.namespaces import GRAPH_META, GRAPH_ONTOLOGY
+from vlkg.namespaces import BASE, GRAPH_META, GRAPH_ONTOLOGY
 
 T = TypeVar("T")
 KEEP_RELEASES = 3  # a running server may still read an older release; keep a few
@@ -72,14 +73,20 @@ def check_no_duplicate_graphs(graphs: list[GraphBuild]) -> None:
         seen.add(g.graph.value)
 
 
-def run_build(out: Path, data_dir: Path, progress: bool = True) -> dict[str, Any]:
+def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = BASE) -> dict[str, Any]:
     """Build everything into a fresh release under `out` and switch `out/current` to it; return the manifest.
 
-    A failure at any step leaves the previous release, `out/store` and `out/dumps` untouched.
+    Every IRI of our namespace is published under `base_iri` (ingest/rebase.py); SHACL judges the graphs
+    under the canonical base, before they are rebased. A failure at any step leaves the previous release,
+    `out/store` and `out/dumps` untouched.
     """
+    try:
+        check_base_iri(base_iri)
+    except ValueError as exc:
+        raise BuildError(f"--base-iri: {exc}") from None
     p = Progress(progress)
     if progress:
-        print(f"vlkg build → {out}", file=sys.stderr)
+        print(f"vlkg build → {out}" + ("" if base_iri == BASE else f" (base IRI {base_iri})"), file=sys.stderr)
     cfg = p.step("dataset description", lambda: load_dataset_config(data_dir))
     graphs = collect_graphs(data_dir, p)
     check_no_duplicate_graphs(graphs)
@@ -88,7 +95,10 @@ def run_build(out: Path, data_dir: Path, progress: bool = True) -> dict[str, Any
 
     plan = plan_dumps([*content, GRAPH_META])
     meta = _meta_graph(cfg, graphs, plan, content)
-    all_graphs = {**content, meta.graph: meta.triples}
+    if base_iri != BASE:
+        graphs = p.step(f"rebase to {base_iri}", lambda: rebase_graphs([*graphs, meta], base_iri))
+        *graphs, meta = graphs
+    all_graphs = {**{g.graph: g.triples for g in graphs}, meta.graph: meta.triples}
 
     out.mkdir(parents=True, exist_ok=True)
     layout = Layout(out)
@@ -96,9 +106,9 @@ def run_build(out: Path, data_dir: Path, progress: bool = True) -> dict[str, Any
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=layout.releases))
     try:
         stored = p.step("store", lambda: _write_store(all_graphs, staging / "store"))
-        dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps"))
-        _copy_queries(staging / "queries")
-        manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed)
+        dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps", base_iri))
+        _copy_queries(staging / "queries", base_iri)
+        manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed, base_iri)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
         release = layout.releases / f"{manifest['built_at'].replace(':', '')}-{manifest['build_id'][:12]}"
@@ -146,18 +156,25 @@ def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> dict[Name
     return stored
 
 
-def _copy_queries(dest: Path) -> None:
-    """The example catalogue travels with the build, so the server shows the queries that match its data."""
+def _copy_queries(dest: Path, base_iri: str = BASE) -> None:
+    """The example catalogue travels with the build, so the server shows the queries that match its data
+    (their IRIs and PREFIX lines under the build's base IRI)."""
     dest.mkdir()
     folder = Path(str(resources.files("vlkg.queries")))
     for rq in sorted(folder.glob("*.rq")):
-        shutil.copyfile(rq, dest / rq.name)
+        if base_iri == BASE:
+            shutil.copyfile(rq, dest / rq.name)
+        else:
+            text = rq.read_text(encoding="utf-8").replace(BASE, base_iri)
+            (dest / rq.name).write_text(text, encoding="utf-8", newline="")
 
 
-def _manifest(cfg: dict[str, Any], graphs: list[GraphBuild], dumps, elapsed: float) -> dict[str, Any]:
+def _manifest(cfg: dict[str, Any], graphs: list[GraphBuild], dumps, elapsed: float,
+              base_iri: str = BASE) -> dict[str, Any]:
     build_id = hashlib.sha256("".join(d.sha256 for d in dumps).encode()).hexdigest()[:32]
     return {
         "build_id": build_id,
+        "base_iri": base_iri,
         "dataset_version": str(cfg["version"]),
         "issued": str(cfg["issued"]),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

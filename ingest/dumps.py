@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
 
-from vlkg.namespaces import GRAPH, PREFIXES
+from vlkg.namespaces import BASE, GRAPH, prefixes_for
 
 DUMP_NAME = "vlkg"
 # scope -> formats. "dataset": all graphs, graph names kept; "union": all graphs merged into one;
@@ -44,20 +44,20 @@ class DumpFile(PlannedDump):
         return asdict(self)
 
 
-def graph_file_stem(graph: NamedNode | str) -> str:
-    """'https://…/graph/ref/dvhc-2025' -> 'graph-ref-dvhc-2025'."""
+def graph_file_stem(graph: NamedNode | str, base: str = BASE) -> str:
+    """'https://…/graph/ref/dvhc-2025' -> 'graph-ref-dvhc-2025' (the same name under any base IRI)."""
     value = graph.value if isinstance(graph, NamedNode) else graph
-    return "graph-" + value.removeprefix(GRAPH).replace("/", "-")
+    return "graph-" + value.removeprefix(base + GRAPH[len(BASE):]).replace("/", "-")
 
 
-def plan_dumps(graphs: list[NamedNode]) -> list[PlannedDump]:
-    """Every dump file a build writes for these graphs, in a stable order."""
+def plan_dumps(graphs: list[NamedNode], base: str = BASE) -> list[PlannedDump]:
+    """Every dump file a build writes for these graphs (named under `base`), in a stable order."""
     plan = [PlannedDump(f"{DUMP_NAME}.{ext}.gz", fmt.name, fmt.media_type, "dataset", None)
             for fmt, ext in FORMATS["dataset"]]
     plan += [PlannedDump(f"{DUMP_NAME}-union.{ext}.gz", fmt.name, fmt.media_type, "union", None)
              for fmt, ext in FORMATS["union"]]
     for g in sorted(graphs, key=lambda g: g.value):
-        plan += [PlannedDump(f"{graph_file_stem(g)}.{ext}.gz", fmt.name, fmt.media_type, "graph", g.value)
+        plan += [PlannedDump(f"{graph_file_stem(g, base)}.{ext}.gz", fmt.name, fmt.media_type, "graph", g.value)
                  for fmt, ext in FORMATS["graph"]]
     return plan
 
@@ -76,17 +76,19 @@ def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
     return len(blob), hashlib.sha256(blob).hexdigest()
 
 
-def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path) -> list[DumpFile]:
-    """Write every planned dump of `graphs` into `out`, plus SHA256SUMS; return what was written."""
+def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path, base: str = BASE) -> list[DumpFile]:
+    """Write every planned dump of `graphs` (named under `base`) into `out`, plus SHA256SUMS; return what was
+    written."""
+    prefixes = prefixes_for(base)
     out.mkdir(parents=True, exist_ok=True)
     by_graph = {g.value: sorted_triples(ts) for g, ts in graphs.items()}
     quads = [Quad(t.subject, t.predicate, t.object, NamedNode(g)) for g in sorted(by_graph) for t in by_graph[g]]
     union = sorted_triples(t for ts in by_graph.values() for t in ts)
     formats = {fmt.name: fmt for scoped in FORMATS.values() for fmt, _ in scoped}
     written: list[DumpFile] = []
-    for plan in plan_dumps(list(graphs)):
+    for plan in plan_dumps(list(graphs), base):
         data = quads if plan.scope == "dataset" else union if plan.scope == "union" else by_graph[plan.graph]
-        size, digest = _write_gz(out / plan.file, serialize(data, format=formats[plan.format], prefixes=PREFIXES))
+        size, digest = _write_gz(out / plan.file, serialize(data, format=formats[plan.format], prefixes=prefixes))
         written.append(DumpFile(**asdict(plan), triples=len(data), bytes=size, sha256=digest))
     (out / "SHA256SUMS").write_text("".join(f"{d.sha256}  {d.file}\n" for d in written), encoding="utf-8")
     return written

@@ -20,6 +20,32 @@ from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor, probe
 from vlkg.server.job import Job
 
+DEFAULT_BASE_IRI = "https://vinhloc-kg.example/"  # = vlkg.namespaces.BASE and the base_iri setting's default
+
+
+def build_base_iri(manifest: dict[str, Any]) -> str:
+    """The base IRI a build was made for (`vlkg build --base-iri`); builds older than the option used the default."""
+    return str(manifest.get("base_iri") or DEFAULT_BASE_IRI)
+
+
+def manifest_base_iri(store: str | Path) -> str | None:
+    """The base IRI recorded by the build in `store` (a build directory); None for a bare store or no manifest."""
+    layout = Layout(Path(store))
+    if not layout.is_build():
+        return None
+    try:
+        return build_base_iri(json.loads(layout.manifest_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None  # Backend.open says what is wrong with the manifest
+
+
+def _follow_build_base(settings: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Serve a build under the base IRI it was made for unless a base IRI was given (flag, VLKG_BASE_IRI, or a
+    value other than the default in the settings): the app's settings and this backend's are the same dict."""
+    if settings["base_iri"] == DEFAULT_BASE_IRI and "VLKG_BASE_IRI" not in os.environ:
+        settings["base_iri"] = build_base_iri(manifest)
+
+
 if TYPE_CHECKING:  # pyoxigraph loads on first use: the `vlkg serve` parent process never needs it
     from pyoxigraph import Store
 
@@ -73,6 +99,7 @@ class Backend:
                     f"The build manifest {release / 'manifest.json'} cannot be read ({exc}): rebuild with "
                     f"`vlkg build --out {layout.root}`."
                 ) from None
+            _follow_build_base(settings, manifest)
             return cls(layout=layout, settings=settings, store_path=(release / "store").resolve(), release=release,
                        manifest=manifest)
         return cls(layout=layout, settings=settings, store_path=store.resolve())

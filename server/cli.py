@@ -6,6 +6,7 @@ Only click is imported here: the options come from server/settings.py when the c
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -48,6 +49,7 @@ def serve(get_path: str | None, **values: Any) -> None:
         settings = resolve_settings(values)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    _base_iri_of_build(settings, explicit=values.get("base_iri") is not None or "VLKG_BASE_IRI" in os.environ)
     if get_path is not None:
         _get(settings, get_path)
         return
@@ -78,13 +80,41 @@ def serve(get_path: str | None, **values: Any) -> None:
     run(settings)
 
 
+def _base_iri_of_build(settings: dict[str, Any], explicit: bool) -> None:
+    """A build is served under the base IRI it was made for (its manifest says which); a base IRI given with
+    --base-iri or VLKG_BASE_IRI wins, with a warning when it is not the build's."""
+    from vlkg.server.backend import manifest_base_iri
+
+    built = manifest_base_iri(settings["store"])
+    if built is None or built == settings["base_iri"]:
+        return
+    if not explicit:
+        settings["base_iri"] = built
+        return
+    click.secho(
+        f"warning: serving with base IRI {settings['base_iri']} (from --base-iri or VLKG_BASE_IRI), but the build "
+        f"in {settings['store']} was made for {built}: its data holds <{built}id/...> IRIs, so entity pages "
+        f"/id/... (which resolve <{settings['base_iri']}id/...>) find nothing and relative IRIs in queries miss "
+        f"the data. Drop --base-iri to serve it under {built}, or rebuild with "
+        f"`vlkg build --base-iri {settings['base_iri']}`.",
+        fg="yellow", err=True,
+    )
+
+
 def _get(settings: dict[str, Any], path: str) -> None:
     from vlkg.server import create_app
 
+    saved = os.environ.get("VLKG_BASE_IRI")
+    os.environ["VLKG_BASE_IRI"] = settings["base_iri"]  # decided above; as run() hands it to the workers
     try:
         app = create_app(settings)
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if saved is None:
+            del os.environ["VLKG_BASE_IRI"]
+        else:
+            os.environ["VLKG_BASE_IRI"] = saved
     try:
         response = app.test_client().get(path)
         click.echo(response.get_data(as_text=True), nl=False)

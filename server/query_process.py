@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from pyoxigraph import (
@@ -34,7 +35,7 @@ from vlkg.server.errors import READ_ONLY
 from vlkg.server.executor import MEMORY_EXIT
 from vlkg.server.formats import GRAPH_FORMATS, TABLE_FORMATS
 from vlkg.server.results_writer import write_solutions
-from vlkg.server.sparql_help import PREDEFINED, answer_prefixes, explain, needed_prefixes
+from vlkg.server.sparql_help import answer_prefixes, explain, needed_prefixes, predefined_for
 from vlkg.server.sparql_scan import MAX_DEPTH, Scan, scan
 
 TABLE = {f.key: getattr(QueryResultsFormat, f.engine) for f in TABLE_FORMATS}
@@ -123,7 +124,8 @@ def _service_message(endpoints: list[str]) -> str:
             "Query that endpoint directly, or ask the operator to allow it.")
 
 
-def _classify(exc: Exception, services: list[str], query: str = "", found: Scan | None = None) -> QueryFailed:
+def _classify(exc: Exception, services: list[str], query: str = "", found: Scan | None = None,
+              predefined: Mapping[str, str] | None = None) -> QueryFailed:
     """pyoxigraph's exception -> an error code of server/errors.py, with the engine's own message (a parse
     error explained for a person: line, column, the text there, the PREFIX line to add; sparql_help.py).
 
@@ -132,7 +134,8 @@ def _classify(exc: Exception, services: list[str], query: str = "", found: Scan 
     """
     message = str(exc)
     if isinstance(exc, SyntaxError):
-        return QueryFailed("malformed_query", explain(message, query, found) if query else message)
+        return QueryFailed("malformed_query", explain(message, query, found, predefined or predefined_for(None))
+                            if query else message)
     if services and isinstance(exc, (OSError, RuntimeError)):
         return QueryFailed(
             "service_failed",
@@ -152,7 +155,8 @@ def _evaluate(store: Store, req: dict[str, Any], union: bool, found: Scan | None
     query); should the scan ever miss one, a syntax error is retried with all of them.
     """
     functions: dict[NamedNode, Any] = {}
-    prefixes = needed_prefixes(found) if found is not None else dict(PREDEFINED)
+    predefined = predefined_for(req.get("base"))  # kg: and id: follow the served base IRI
+    prefixes = needed_prefixes(found, predefined) if found is not None else dict(predefined)
     while True:
         try:
             return store.query(
@@ -165,9 +169,9 @@ def _evaluate(store: Store, req: dict[str, Any], union: bool, found: Scan | None
                 prefixes=prefixes or None,
             )
         except SyntaxError:
-            if len(prefixes) == len(PREDEFINED):
+            if len(prefixes) == len(predefined):
                 raise
-            prefixes = dict(PREDEFINED)
+            prefixes = dict(predefined)
         except RuntimeError as exc:
             match = _UNKNOWN_FUNCTION.fullmatch(str(exc))
             if match is None or len(functions) >= MAX_UNKNOWN_FUNCTIONS:
@@ -193,6 +197,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     output: Output | None = None
     services: list[str] = []
     found: Scan | None = None
+    predefined = predefined_for(req.get("base"))
     try:
         found = scan(req["query"], req.get("base") or "")
         if found.depth > MAX_DEPTH:
@@ -215,7 +220,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         if not fmt:
             raise QueryFailed("not_acceptable", (req.get("refusal") or {}).get(form, "No offered format fits."))
         header: dict[str, Any] = {"form": form, "format": fmt}
-        prefixes = answer_prefixes(found) if form == "graph" else None
+        prefixes = answer_prefixes(found, predefined=predefined) if form == "graph" else None
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
             header["ms"] = _elapsed_ms(started)
@@ -230,7 +235,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             else:
                 iris = (t.value for row in rows for t in (row.subject, row.predicate, row.object)
                         if isinstance(t, NamedNode))
-                prefixed = answer_prefixes(found, iris) if GRAPH[fmt] in PREFIXED else None
+                prefixed = answer_prefixes(found, iris, predefined) if GRAPH[fmt] in PREFIXED else None
                 body = serialize(rows, format=GRAPH[fmt], prefixes=prefixed)
             body = (BOM + body) if fmt == "csv-excel" else body
             if max_bytes and len(body) > max_bytes:
@@ -251,7 +256,8 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         if output is not None and output.written > output.max_bytes > 0:
             failure = QueryFailed("result_too_large", too_large(max_bytes))  # pyoxigraph may wrap our exception
         else:
-            failure = exc if isinstance(exc, QueryFailed) else _classify(exc, services, req["query"], found)
+            failure = exc if isinstance(exc, QueryFailed) else \
+                _classify(exc, services, req["query"], found, predefined)
         started = output is not None and output.streaming
         frames.send_json(out_sock, b"A" if started else b"X", {"code": failure.code, "message": str(failure)})
         return

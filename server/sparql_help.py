@@ -1,7 +1,8 @@
 """Help for people writing SPARQL, shared by /sparql (the query process) and `vlkg query`.
 
 - `PREDEFINED`: the prefixes every query may use without declaring them (the query UI's, from
-  vlkg.namespaces); a query's own `PREFIX` lines override them.
+  vlkg.namespaces); a query's own `PREFIX` lines override them. `predefined_for(base)`: the same with kg:
+  and id: under the served base IRI (a build made with `vlkg build --base-iri`).
 - `explain()`: a parse error a person can act on: line and column, the text there, and for an undeclared
   prefix its name and the `PREFIX` line to add (pyoxigraph's message, without its Unicode ranges).
 - `answer_prefixes()`: the prefixes worth writing at the top of a Turtle-family answer.
@@ -14,11 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
-from vlkg.namespaces import PREFIXES
+from vlkg.namespaces import PREFIXES, prefixes_for
 from vlkg.server.sparql_scan import TOKEN, Scan, scan
 
 PREDEFINED: Mapping[str, str] = PREFIXES
+
+
+@lru_cache(maxsize=8)
+def predefined_for(base: str | None) -> Mapping[str, str]:
+    """The predefined prefixes for data served under `base` (None or "": the canonical base)."""
+    return prefixes_for(base) if base else PREDEFINED
 
 # Well-known prefixes that are not predefined here (their usual IRIs, as prefix.cc gives them): for an
 # undeclared one the error message can give the exact PREFIX line.

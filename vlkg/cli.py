@@ -21,14 +21,23 @@ def main() -> None:
               help="Build directory: DIR/store and DIR/dumps are written there (atomically).")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               default=Path("data"), show_default=True, help="Sources and reviewed fact files.")
+@click.option("--base-iri", "base_iri", metavar="IRI", default=None,
+              help="Publish every IRI of the graph under this base (absolute http(s), ending in \"/\"), e.g. "
+                   "https://data.example.org/vlkg/. [default: https://vinhloc-kg.example/]")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def build(out: Path, data_dir: Path, quiet: bool) -> None:
+def build(out: Path, data_dir: Path, base_iri: str | None, quiet: bool) -> None:
     """Build the graph: registry, articles, SHACL, store and dumps."""
     from vlkg.ingest.build import run_build
     from vlkg.ingest.model import BuildError
+    from vlkg.ingest.rebase import check_base_iri
+    from vlkg.namespaces import BASE
 
     try:
-        run_build(out=out, data_dir=data_dir, progress=not quiet)
+        base_iri = check_base_iri(base_iri) if base_iri is not None else BASE
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--base-iri'") from None
+    try:
+        run_build(out=out, data_dir=data_dir, progress=not quiet, base_iri=base_iri)
     except BuildError as exc:
         click.secho(f"build failed: {exc}", fg="red", err=True)
         click.echo(f"The previous build in {out} (if any) is unchanged.", err=True)

@@ -42,6 +42,13 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def prefixes_for(base: str) -> dict[str, str]:
+    """PREFIXES for a build made under another base IRI (`vlkg build --base-iri`): kg: and id: follow it."""
+    if base == BASE:
+        return PREFIXES
+    return {p: (base + iri[len(BASE):] if iri.startswith(BASE) else iri) for p, iri in PREFIXES.items()}
+
+
 class Namespace(str):
     """A string IRI prefix whose attributes and items are pyoxigraph NamedNodes.
 
