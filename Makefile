@@ -15,14 +15,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# Editable installs, so that `vlkg build`, `vlkg serve` and the tests always run the working tree's code.
+# setuptools prints an informational notice ("Editable installation. Please be careful with folders in your
+# working directory with the same name as your package ...") for every editable install of a layout that maps
+# packages onto other folders (vlkg.server <- server/, ...), whatever the mode: `lenient` (the default) that
+# one, `strict` another ("... performed using the auxiliary directory"), `compat` a deprecation warning
+# (setuptools/command/editable_wheel.py). It says nothing about this project (the only such folder is vlkg/,
+# the package itself), so it alone is filtered, by its message; any other warning still shows.
+# A non-editable `pip install .` prints none and needs no filter.
+EDITABLE_NOTICE := PYTHONWARNINGS='ignore:Editable installation'
+
 # What serving needs: the package and its main dependencies.
 $(SERVE_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(EDITABLE_NOTICE) $(BIN)/pip install -q -e .
 	touch $@
 
 # What the tests need on top: the [test] extra.
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(EDITABLE_NOTICE) $(BIN)/pip install -q -e '.[test]'
 	touch $@ $(SERVE_STAMP)
 
 setup: $(SERVE_STAMP)

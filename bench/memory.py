@@ -38,6 +38,17 @@ def tree(root: int) -> list[int]:
     return found
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes that map them (0 if unreadable)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 def rss_kib(pid: int) -> int:
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KIB
@@ -46,12 +57,16 @@ def rss_kib(pid: int) -> int:
 
 
 class PeakSampler:
-    """Samples the tree RSS of some processes every `interval` seconds and keeps each one's peak."""
+    """Samples the tree RSS (and PSS) of some processes every `interval` seconds and keeps each one's peak, over
+    the whole run (`peak`, `peak_pss`) and since the last `mark()` (`window`, e.g. one benchmark cell)."""
 
     def __init__(self, roots: dict[str, int], interval: float = 0.2) -> None:
         self.roots = roots
         self.interval = interval
         self.peak = {name: 0.0 for name in roots}
+        self.peak_pss = {name: 0.0 for name in roots}
+        self.window = {name: 0.0 for name in roots}
+        self._lock = threading.Lock()
         self.processes = {name: 0 for name in roots}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -62,9 +77,19 @@ class PeakSampler:
         for name, root in self.roots.items():
             pids = tree(root)
             now[name] = sum(rss_kib(p) for p in pids) / 1024
-            self.processes[name] = max(self.processes[name], len(pids))
-            self.peak[name] = max(self.peak[name], now[name])
+            pss = sum(pss_kib(p) for p in pids) / 1024
+            with self._lock:
+                self.processes[name] = max(self.processes[name], len(pids))
+                self.peak[name] = max(self.peak[name], now[name])
+                self.peak_pss[name] = max(self.peak_pss[name], pss)
+                self.window[name] = max(self.window[name], now[name])
         return now
+
+    def mark(self) -> dict[str, float]:
+        """The peak RSS since the last mark, per tree; starts a new window."""
+        with self._lock:
+            out, self.window = self.window, {name: 0.0 for name in self.roots}
+        return out
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
