@@ -13,17 +13,31 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from vlkg.namespaces import PREFIXES, sparql_prefixes
+from vlkg.namespaces import PREFIXES, prefixes_for, sparql_prefixes
 from vlkg.server.labels import LABEL_PREDICATES
 
 Term = NamedNode | Literal
 
 _PREFIXES = sparql_prefixes()
+# A build made with `vlkg build --base-iri` spells kg: and id: under its own base: the backend registers
+# the base of each store it opens (keyed by the store object's id; one store per served build).
+_BASES: dict[int, dict[str, str]] = {}
+
+
+def register(store: Store, base: str) -> None:
+    """Use `base` for kg: and id: in the queries and terms of this module for `store`."""
+    _BASES[id(store)] = prefixes_for(base)
+
+
+def _prefixes(store: Store) -> dict[str, str]:
+    return _BASES.get(id(store), PREFIXES)
 
 
 def _select(store: Store, query: str) -> list[dict[str, Any]]:
     """Run a SELECT over the union of all graphs; each row maps variable name -> term (unbound absent)."""
-    solutions = store.query(_PREFIXES + query, use_default_graph_as_union=True)
+    prefixes = _BASES.get(id(store))
+    head = _PREFIXES if prefixes is None else "".join(f"PREFIX {p}: <{i}>\n" for p, i in prefixes.items())
+    solutions = store.query(head + query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     rows = []
     for solution in solutions:
@@ -190,7 +204,7 @@ class Version:
 
 def code_of(store: Store, subject: NamedNode) -> NamedNode | None:
     """The kg:DvhcCode node of a unit version, or the subject itself when it is a code."""
-    kg = PREFIXES["kg"]
+    kg = _prefixes(store)["kg"]
     if next(store.quads_for_pattern(subject, NamedNode(kg + "denotedVersion"), None, None), None) is not None:
         return subject
     if next(store.quads_for_pattern(subject, NamedNode(PREFIXES["rdf"] + "type"),

@@ -20,7 +20,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.security import safe_join
 
-from vlkg.namespaces import GRAPH_META, PREFIXES
+from vlkg.namespaces import BASE, GRAPH_META, PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.entity_page import Links, build_listing
 from vlkg.server.errors import Problem
@@ -185,7 +185,8 @@ def void() -> Response:
     backend = _backend()
     fmt, media_type = negotiate((TURTLE, NTRIPLES, JSONLD, RDFXML, HTML), "the dataset description")
     store = backend.store
-    triples = describe.graph_quads(store, GRAPH_META) or _minimal_void(backend)
+    meta = NamedNode(backend.settings["base_iri"] + GRAPH_META.value.removeprefix(BASE))  # --base-iri builds
+    triples = describe.graph_quads(store, meta) or _minimal_void(backend)
     if fmt is not HTML:
         response = Response(serialize_triples(triples, fmt), content_type=fmt.content_type_for(media_type))
     else:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.wsgi import FileWrapper
 
-from vlkg.namespaces import PREFIXES as PREDEFINED  # = sparql_help.PREDEFINED; the worker never imports the scanner
+from vlkg.namespaces import prefixes_for  # = sparql_help's predefined set; the worker never imports the scanner
 from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
@@ -143,7 +143,7 @@ def _service_description(backend: Backend, settings: dict[str, Any]) -> Response
         backend.named_graphs(),
         bool(settings["service_allow"]),
         getattr(RdfFormat, fmt.engine),
-        PREDEFINED,
+        prefixes_for(settings["base_iri"]),  # what the query processes predefine for this build's base
     )
     response = Response(body, content_type=_content_type(fmt.key, media_type))
     etag = etag_for(backend.build_id, "service-description", endpoint_iri, media_type)

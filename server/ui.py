@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from vlkg.namespaces import PREFIXES, sparql_prefixes
+from vlkg.namespaces import BASE, prefixes_for
 from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 bp = Blueprint("ui", __name__)
@@ -74,13 +74,18 @@ def _page_config(examples: list[Example]) -> dict[str, Any]:
         "rowLimit": row_limit,
         "timeout": settings.get("timeout"),
         "persistenceId": f"vlkg-{state_key}",
-        "starterQuery": sparql_prefixes() + "\n" + STARTER_QUERY,
+        "starterQuery": "".join(f"PREFIX {p}: <{i}>\n" for p, i in _prefixes().items()) + "\n" + STARTER_QUERY,
         "initial": {"query": query, "example": example,
                     "run": request.args.get("run", "").lower() in ("1", "true", "yes")},
         "downloads": {kind: [list(pair) for pair in pairs] for kind, pairs in DOWNLOADS.items()},
         "examples": [e.as_json() for e in examples],
-        "prefixes": PREFIXES,
+        "prefixes": _prefixes(),
     }
+
+
+def _prefixes() -> dict[str, str]:
+    """Our prefixes, with kg: and id: under the served base IRI (a `vlkg build --base-iri` build)."""
+    return prefixes_for(current_app.config.get("VLKG", {}).get("base_iri") or BASE)
 
 
 @bp.get("/")
@@ -92,11 +97,11 @@ def index() -> str:
         examples=examples,
         config=_page_config(examples),
         vendor_ready=bool(vendor_manifest()),
-        prefixes=PREFIXES,
+        prefixes=_prefixes(),
     )
 
 
 @bp.get("/ui/prefixes.json")
 def prefixes() -> Response:
     """Our prefixes in prefix.cc's format, for YASQE's PREFIX completion (instead of prefix.cc)."""
-    return Response(json.dumps(PREFIXES, ensure_ascii=False), mimetype="application/json")
+    return Response(json.dumps(_prefixes(), ensure_ascii=False), mimetype="application/json")

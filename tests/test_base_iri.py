@@ -224,8 +224,6 @@ def test_predefined_prefixes_follow_the_base() -> None:
     assert list(new) == list(PREFIXES)
 
 
-@pytest.mark.xfail(strict=True, reason="server/describe.py (code history) and server/labels.py (property order, "
-                   "kg: names) use vlkg.namespaces' kg: namespace, not the served base IRI: outside this change")
 def test_entity_page_shows_the_code_history_under_the_new_base(rebased: tuple[Path, dict],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from vlkg.server import create_app
@@ -235,5 +233,25 @@ def test_entity_page_shows_the_code_history_under_the_new_base(rebased: tuple[Pa
     try:
         html = app.test_client().get("/id/au/15382/base").get_data(as_text=True)
         assert "Every version with the same code" in html and "Xã Biện Thượng" in html
+    finally:
+        app.extensions["vlkg"].close()
+
+
+def test_void_and_ui_follow_the_new_base(rebased: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dataset description is the build's meta graph (not the minimal fallback), and the UI's prefixes
+    and the service description's predefined kg: follow the served base."""
+    from vlkg.server import create_app
+
+    monkeypatch.delenv("VLKG_BASE_IRI", raising=False)
+    app = create_app({"store": str(rebased[0])})
+    base = rebased[1]["base_iri"]
+    try:
+        client = app.test_client()
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+        assert "dcat:distribution" in void or "distribution" in void
+        assert "vinhloc-kg.example" not in void
+        assert client.get("/ui/prefixes.json").get_json()["kg"] == base + "def/"
+        sd = client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+        assert f"{base}def/" in sd
     finally:
         app.extensions["vlkg"].close()
