@@ -3,13 +3,14 @@ the predefined prefixes (a query's own PREFIX lines override them), text made NF
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store, serialize
 
 from vlkg.layout import Layout
-from vlkg.namespaces import PREFIXES
-from vlkg.server.sparql_help import PREDEFINED, answer_prefixes, explain
+from vlkg.namespaces import BASE, prefixes_for
+from vlkg.server.sparql_help import answer_prefixes, explain
 from vlkg.server.sparql_scan import scan
 from vlkg.server.unicode_form import nfc
 
@@ -34,10 +35,12 @@ def run_query(store_dir: Path, sparql: str, fmt: str = "table") -> str:
     """Run a query and render it as a text table or in a standard serialisation."""
     store = open_store(store_dir)
     sparql = nfc(sparql)
+    # A `vlkg build --base-iri` build spells kg: and id: under its own base (the manifest says which).
+    predefined = prefixes_for(Layout(store_dir).manifest().get("base_iri") or BASE)
     try:
-        result = store.query(sparql, use_default_graph_as_union=True, prefixes=PREDEFINED)
+        result = store.query(sparql, use_default_graph_as_union=True, prefixes=dict(predefined))
     except SyntaxError as exc:
-        raise QueryInputError(f"The query is not valid SPARQL. {explain(str(exc), sparql)}") from None
+        raise QueryInputError(f"The query is not valid SPARQL. {explain(str(exc), sparql, None, predefined)}") from None
     if isinstance(result, QueryBoolean):
         return ("true" if bool(result) else "false") + "\n"
     if isinstance(result, QuerySolutions):
@@ -45,23 +48,23 @@ def run_query(store_dir: Path, sparql: str, fmt: str = "table") -> str:
             return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")
         if fmt != "table":
             raise QueryInputError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table, json, csv, tsv or xml.")
-        return render_table([str(v)[1:] for v in result.variables], [[_cell(s[v]) for v in result.variables]
-                                                                     for s in result])
+        return render_table([str(v)[1:] for v in result.variables],
+                            [[_cell(s[v], predefined) for v in result.variables] for s in result])
     rdf_format = GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)
     triples = list(result)
     prefixes = None
     if rdf_format == RdfFormat.TURTLE:  # the query's own and the predefined ones the answer uses
         iris = (t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, NamedNode))
-        prefixes = answer_prefixes(scan(sparql), iris)
+        prefixes = answer_prefixes(scan(sparql), iris, predefined)
     return serialize(triples, format=rdf_format, prefixes=prefixes).decode("utf-8")
 
 
-def _cell(term) -> str:
+def _cell(term, prefixes: Mapping[str, str]) -> str:
     if term is None:
         return ""
     value = term.value
     if isinstance(term, NamedNode):
-        for prefix, ns in PREFIXES.items():
+        for prefix, ns in prefixes.items():
             if value.startswith(ns):
                 return f"{prefix}:{value[len(ns):]}"
         return f"<{value}>"
