@@ -6,7 +6,7 @@ of their protocol forms, are refused: this service is read-only.
 
 Every parameter value (the query text too) is normalised to Unicode NFC here, the one place requests are
 parsed: a query pasted in decomposed form (NFD) matches what the composed one matches. `nfc()` is linear
-(see unicode_form.py), so this adds no unbounded work to the HTTP worker.
+(see vlkg/text.py), so this adds no unbounded work to the HTTP worker.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask import Request
 from werkzeug.datastructures import MultiDict
 
 from vlkg.server.errors import READ_ONLY, Problem
-from vlkg.server.unicode_form import nfc
+from vlkg.text import nfc
 
 MIN_TIMEOUT = 0.1  # shorter limits would only make the pool kill and restart query processes
 

@@ -8,7 +8,7 @@
 - `answer_prefixes()`: the prefixes worth writing at the top of a Turtle-family answer.
 
 Everything here runs in the query process (under the query's timeout) or in `vlkg query`, never in the
-HTTP worker, and is linear in the query's length. Text is made NFC before it gets here (unicode_form.py).
+HTTP worker, and is linear in the query's length. Text is made NFC before it gets here (vlkg.text.nfc).
 """
 
 from __future__ import annotations

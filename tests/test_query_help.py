@@ -21,7 +21,7 @@ from pyoxigraph import Dataset, RdfFormat, parse
 
 from vlkg.namespaces import PREFIXES
 from vlkg.server.sparql_help import explain
-from vlkg.server.unicode_form import MAX_NON_STARTERS, nfc
+from vlkg.text import MAX_NON_STARTERS, nfc
 
 VLKG = Path(sys.executable).with_name("vlkg")
 JSON = {"Accept": "application/sparql-results+json"}

@@ -12,7 +12,7 @@ from vlkg.layout import Layout
 from vlkg.namespaces import BASE, prefixes_for
 from vlkg.server.sparql_help import answer_prefixes, explain
 from vlkg.server.sparql_scan import scan
-from vlkg.server.unicode_form import nfc
+from vlkg.text import nfc
 
 RESULT_FORMATS = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV,
                   "tsv": QueryResultsFormat.TSV, "xml": QueryResultsFormat.XML}

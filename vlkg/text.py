@@ -1,10 +1,45 @@
-"""Vietnamese text helpers shared by ingest and (later) search: folding and number parsing."""
+"""Vietnamese text helpers shared by ingest, the server and the CLI: one Unicode form, folding, numbers.
+
+`nfc()` runs in the HTTP worker on every /sparql parameter (and on `vlkg query`'s query), so it must stay
+linear: see MAX_NON_STARTERS.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import Decimal
+
+# UAX #15 "Stream-Safe Text Format": no real text has more than 30 non-starters in a row. CPython sorts a
+# run of combining marks by insertion (quadratic: 40,000 marks take 10 s), so longer runs are left as sent.
+MAX_NON_STARTERS = 30
+
+
+@functools.cache
+def _long_run() -> re.Pattern[str]:
+    """Characters that are, or decompose to start with, a non-starter (combining class > 0)."""
+    chars = []
+    for cp in range(0x300, 0x1F000):
+        c = chr(cp)
+        if unicodedata.combining(c) or unicodedata.combining(unicodedata.normalize("NFD", c)[:1] or " "):
+            chars.append(cp)
+    ranges, start = [], chars[0]
+    for prev, cur in zip(chars, [*chars[1:], -1], strict=True):
+        if cur != prev + 1:
+            ranges.append(f"\\U{start:08x}" + (f"-\\U{prev:08x}" if prev != start else ""))
+            start = cur
+    return re.compile(f"[{''.join(ranges)}]{{{MAX_NON_STARTERS + 1}}}")
+
+
+def nfc(text: str) -> str:
+    """`text` in Unicode NFC (a query pasted in NFD matches what the NFC one matches), in linear time."""
+    if text.isascii():
+        return text
+    if _long_run().search(text) is not None:
+        return text
+    return unicodedata.normalize("NFC", text)
+
 
 # Đ/đ have no Unicode decomposition, so NFD-and-strip leaves them; map them explicitly.
 _NON_DECOMPOSING = str.maketrans({"đ": "d", "Đ": "D"})
