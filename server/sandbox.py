@@ -110,7 +110,10 @@ def _private_hosts(mapping: dict[str, str]) -> None:
     fd, path = tempfile.mkstemp(prefix="vlkg-hosts-")
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
-    _check(_libc.mount(path.encode(), b"/etc/hosts", None, MS_BIND, None), "bind /etc/hosts")
+    try:
+        _check(_libc.mount(path.encode(), b"/etc/hosts", None, MS_BIND, None), "bind /etc/hosts")
+    finally:
+        os.unlink(path)  # the bind mount keeps the file alive for this namespace; nothing is left in /tmp
 
 
 def allowed_address(endpoint: Endpoint, address: str) -> bool:
