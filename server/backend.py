@@ -19,13 +19,12 @@ from vlkg.layout import Layout
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor, probe
 from vlkg.server.job import Job
-
-DEFAULT_BASE_IRI = "https://vinhloc-kg.example/"  # = vlkg.namespaces.BASE and the base_iri setting's default
+from vlkg.server.settings import default
 
 
 def build_base_iri(manifest: dict[str, Any]) -> str:
     """The base IRI a build was made for (`vlkg build --base-iri`); builds older than the option used the default."""
-    return str(manifest.get("base_iri") or DEFAULT_BASE_IRI)
+    return str(manifest.get("base_iri") or default("base_iri"))
 
 
 def manifest_base_iri(store: str | Path) -> str | None:
@@ -42,7 +41,7 @@ def manifest_base_iri(store: str | Path) -> str | None:
 def _follow_build_base(settings: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Serve a build under the base IRI it was made for unless a base IRI was given (flag, VLKG_BASE_IRI, or a
     value other than the default in the settings): the app's settings and this backend's are the same dict."""
-    if settings["base_iri"] == DEFAULT_BASE_IRI and "VLKG_BASE_IRI" not in os.environ:
+    if settings["base_iri"] == default("base_iri") and "VLKG_BASE_IRI" not in os.environ:
         settings["base_iri"] = build_base_iri(manifest)
 
 

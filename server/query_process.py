@@ -104,8 +104,7 @@ class Output:
             self._send(bytes(self.buf), last=True)
             frames.send(self.sock, b"E", b"")
         else:
-            self.header["ms"] = _elapsed_ms(self.started)
-            frames.send_complete(self.sock, self.header, bytes(self.buf))
+            _complete(self.sock, self.header, bytes(self.buf), self.started)
 
 
 def too_large(max_bytes: int) -> str:
@@ -147,7 +146,8 @@ def _classify(exc: Exception, services: list[str], query: str = "", found: Scan 
     return QueryFailed("internal", f"{type(exc).__name__}: {message}")
 
 
-def _evaluate(store: Store, req: dict[str, Any], union: bool, found: Scan | None = None) -> Any:
+def _evaluate(store: Store, req: dict[str, Any], union: bool, predefined: Mapping[str, str],
+              found: Scan | None = None) -> Any:
     """store.query() with the predefined prefixes (the query's own PREFIX lines override them); a function
     the engine does not know is an evaluation error (unbound), not a refusal.
 
@@ -155,7 +155,6 @@ def _evaluate(store: Store, req: dict[str, Any], union: bool, found: Scan | None
     query); should the scan ever miss one, a syntax error is retried with all of them.
     """
     functions: dict[NamedNode, Any] = {}
-    predefined = predefined_for(req.get("base"))  # kg: and id: follow the served base IRI
     prefixes = needed_prefixes(found, predefined) if found is not None else dict(predefined)
     while True:
         try:
@@ -189,6 +188,12 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
+def _complete(sock: socket.socket, header: dict[str, Any], body: bytes, started: float) -> None:
+    """Send a whole answer in one frame, its header stamped with the engine time."""
+    header["ms"] = _elapsed_ms(started)
+    frames.send_complete(sock, header, body)
+
+
 def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     """Execute one job (server/job.py Job.wire()) and write its answer frames."""
     started = time.perf_counter()
@@ -197,7 +202,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
     output: Output | None = None
     services: list[str] = []
     found: Scan | None = None
-    predefined = predefined_for(req.get("base"))
+    predefined = predefined_for(req.get("base"))  # kg: and id: follow the served base IRI
     try:
         found = scan(req["query"], req.get("base") or "")
         if found.depth > MAX_DEPTH:
@@ -213,7 +218,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         if refused:  # a friendly early answer; the sandbox is what stops the spellings the scan misses
             raise QueryFailed("service_refused", _service_message(refused))
         union = bool(req.get("union")) and not found.has_dataset_clause
-        results = _evaluate(store, req, union, found)
+        results = _evaluate(store, req, union, predefined, found)
         is_table = isinstance(results, (QuerySolutions, QueryBoolean))
         form = "table" if is_table else "graph"
         fmt = req.get(form)
@@ -223,8 +228,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
         prefixes = answer_prefixes(found, predefined=predefined) if form == "graph" else None
         if isinstance(results, QueryBoolean):
             body = results.serialize(format=TABLE[fmt])
-            header["ms"] = _elapsed_ms(started)
-            frames.send_complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body)
+            _complete(out_sock, header, (BOM + body) if fmt == "csv-excel" else body, started)
             return
         if limit:
             rows = list(itertools.islice(results, limit + 1))
@@ -240,8 +244,7 @@ def run(store: Store, req: dict[str, Any], out_sock: socket.socket) -> None:
             body = (BOM + body) if fmt == "csv-excel" else body
             if max_bytes and len(body) > max_bytes:
                 raise QueryFailed("result_too_large", too_large(max_bytes))
-            header["ms"] = _elapsed_ms(started)
-            frames.send_complete(out_sock, header, body)
+            _complete(out_sock, header, body, started)
             return
         output = Output(out_sock, header, max_bytes, gzip=bool(req.get("gzip")), started=started)
         if fmt == "csv-excel":

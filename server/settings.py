@@ -106,6 +106,11 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def default(name: str) -> Any:
+    """The declared default of one setting."""
+    return _BY_NAME[name].default
+
+
 def resolve_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then VLKG_* environment variables, then explicit overrides (CLI or tests)."""
     overrides = dict(overrides or {})

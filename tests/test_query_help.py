@@ -204,9 +204,10 @@ def test_a_prefix_the_scan_missed_still_resolves(fixture_store: Path) -> None:
     from pyoxigraph import Store
 
     from vlkg.server.query_process import _evaluate
+    from vlkg.server.sparql_help import predefined_for
     from vlkg.server.sparql_scan import Scan
 
     store = Store.read_only(str(fixture_store))
-    assert len(list(_evaluate(store, {"query": DISTRICT}, True, Scan()))) == 1
+    assert len(list(_evaluate(store, {"query": DISTRICT}, True, predefined_for(None), Scan()))) == 1
     with pytest.raises(SyntaxError):
-        _evaluate(store, {"query": UNDECLARED}, True, Scan())
+        _evaluate(store, {"query": UNDECLARED}, True, predefined_for(None), Scan())
