@@ -205,14 +205,6 @@ def probe(store_path: str, memory_limit: int = 0, service_allow: tuple[str, ...]
             qp.kill()
 
 
-def _request_client() -> str | None:
-    """The address of the current Flask request's client, if there is one (without importing Flask)."""
-    flask = sys.modules.get("flask")
-    if flask is None or not flask.has_request_context():
-        return None
-    return flask.request.remote_addr
-
-
 @dataclass
 class _Run:
     """One query in flight."""
@@ -437,14 +429,12 @@ class Executor:
         """Run one query for at most `timeout` seconds, after waiting at most as long for a query slot.
 
         The wait does not count against the query: under load, queries queue (as in a native server)
-        instead of failing; only a wait longer than the timeout itself answers "busy". `client` (default:
-        the current Flask request's address) is what `max_old_per_client` counts.
+        instead of failing; only a wait longer than the timeout itself answers "busy". `client` (the
+        request's address; None for the server's own queries) is what `max_old_per_client` counts.
         The answer is complete before any byte goes to the client, so every failure (timeout, evaluation
         error, a result over `max_bytes`) gets its own status; a client never receives a cut result
         that looks whole (the fault of streamed bodies noted in oxigraph and OriginTrail/dkg#2298).
         """
-        if client is None:
-            client = _request_client()
         wait_until = time.monotonic() + timeout
         for attempt in (1, 2):
             qp = self._acquire(wait_until, client)

@@ -83,7 +83,7 @@ def endpoint() -> Response:
         if early is not None:
             return early
 
-    answer, cache_state = _answer(backend, job, req.timeout)
+    answer, cache_state = _answer(backend, job, req.timeout, http.remote_addr)
     form = answer.header.get("form", "table")
     key = answer.header.get("format") or job.table or job.graph or "json"
     media_type = (chosen.get(form) or (key, BY_KEY[key].media_type))[1]
@@ -112,13 +112,13 @@ def endpoint() -> Response:
     return conditional(response, etag, cache_control=cache_control) if etag is not None else response
 
 
-def _answer(backend: Backend, job: Job, timeout: float) -> tuple[Answer, str]:
+def _answer(backend: Backend, job: Job, timeout: float, client: str | None) -> tuple[Answer, str]:
     """The answer from the result cache, or from a query process (then cached if small enough)."""
     key = job.key()
     cached = backend.cache.get(key)
     if cached is not None:
         return Answer(cached[0], body=cached[1]), "hit"
-    answer = backend.executor.run(job.wire(), timeout, job.max_bytes)
+    answer = backend.executor.run(job.wire(), timeout, job.max_bytes, client=client)
     if answer.size <= IN_MEMORY and not answer.header.get("encoding"):  # compressed bodies suit one client only
         backend.cache.put(key, answer.header, answer.read_all(), job.key_bytes())
     return answer, "miss"
