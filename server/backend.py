@@ -11,11 +11,13 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vlkg.layout import Layout
+from vlkg.server import build_info
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor, probe
 from vlkg.server.job import Job
@@ -65,6 +67,7 @@ class Backend:
     _executor: Executor | None = None
     _pid: int | None = None
     _named_graphs: list[str] | None = None
+    _triples: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
@@ -146,6 +149,14 @@ class Backend:
                     max_old_per_client=self.settings["max_old_per_client"],
                 )
             return self._executor
+
+    def triples(self, count: Callable[[], int] | None = None) -> int | None:
+        """The size of the served data: the manifest's figure, else a bare store's count, made once per process
+        by `count` (None: not now; callers that must not wait, like /health, pass None when busy)."""
+        total = build_info.total_triples(self.manifest)
+        if total is None and self._triples is None and count is not None:
+            self._triples = count()
+        return total if total is not None else self._triples
 
     def check_store(self) -> None:
         """Start one query process and wait until it has the store open: StartFailed says why not.

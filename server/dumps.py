@@ -204,20 +204,10 @@ def _minimal_void(backend: Any) -> list[Triple]:
         Triple(dataset, NamedNode(rdf + "type"), NamedNode(void + "Dataset")),
         Triple(dataset, NamedNode(void + "sparqlEndpoint"), NamedNode(public_url("sparql"))),
     ]
-    total = _triple_count(backend)
+    total = backend.triples(lambda: len(backend.store))
     if total is not None:
         count = Literal(str(total), datatype=NamedNode(xsd + "integer"))
         out.append(Triple(dataset, NamedNode(void + "triples"), count))
     return out
 
 
-_COUNTS: dict[str, int] = {}  # build id -> triples, for stores without a manifest (counted once per process)
-
-
-def _triple_count(backend: Any) -> int | None:
-    total = build_info.total_triples(backend.manifest)
-    if total is None:
-        if backend.build_id not in _COUNTS:
-            _COUNTS[backend.build_id] = len(backend.store)
-        total = _COUNTS[backend.build_id]
-    return total

@@ -21,23 +21,21 @@ from vlkg.server.errors import Problem
 bp = Blueprint("health", __name__)
 
 FIRST_START_WAIT = 5.0  # seconds /health waits for the first query process right after start-up
-_COUNTS: dict[str, int] = {}  # build id -> triples of a bare store (no manifest), counted once per process
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 
 
 def _triples(backend: Any, ready: int) -> int | None:
-    """The build's size from its manifest; a bare store is counted once, in a ready query process (never
-    by waiting for one: /health stays fast under load)."""
-    total = build_info.total_triples(backend.manifest)
-    if total is None and backend.build_id not in _COUNTS:
-        if not ready:
-            return None
-        try:
-            rows = backend.query_json(COUNT, union=False, timeout=5.0)["results"]["bindings"]
-            _COUNTS[backend.build_id] = int(rows[0]["n"]["value"])
-        except (Problem, LookupError, ValueError):  # busy or slow now: say nothing rather than wait
-            return None
-    return total if total is not None else _COUNTS[backend.build_id]
+    """The build's size (Backend.triples); a bare store is counted in a ready query process, never by
+    waiting for one: /health stays fast under load."""
+
+    def count() -> int:
+        rows = backend.query_json(COUNT, union=False, timeout=5.0)["results"]["bindings"]
+        return int(rows[0]["n"]["value"])
+
+    try:
+        return backend.triples(count if ready else None)
+    except (Problem, LookupError, ValueError):  # busy or slow now: say nothing rather than wait
+        return None
 
 
 @bp.get("/health")
