@@ -20,21 +20,14 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from vlkg.namespaces import PREFIXES
+from vlkg.server.sparql_help import needed_prefixes
+from vlkg.server.sparql_scan import scan
 
 FIELDS = ("title", "description")
 _FIELD_LINE = re.compile(
     r"#\s*(?P<key>[a-z]+)(?:@(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]+)*))?\s*:\s?(?P<value>.*)$"
 )
 _CONTINUATION = re.compile(r"#\s{2,}(?P<value>\S.*)$")
-
-# Tokens that can hide a `prefix:` look-alike (strings, IRIs, comments), then prefixed names themselves.
-_TOKENS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*"
-    r"|(?<![\w?$:.-])(?P<pn>(?P<pname>[A-Za-z][\w-]*(?:\.[\w-]+)*)?:)(?!//)"
-)
-_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Example:
@@ -88,18 +81,10 @@ def _by_lang(values: dict[str, str]) -> dict[str, str]:
 
 
 def with_prefixes(query: str) -> str:
-    """Prepend PREFIX declarations for our prefixes that the query uses without declaring."""
-    declared = {m.group(1) or "" for m in _DECLARED.finditer(query)}
-    used: list[str] = []
-    for match in _TOKENS.finditer(query):
-        if match.group("pn") is None:
-            continue
-        prefix = match.group("pname") or ""
-        if prefix in PREFIXES and prefix not in declared and prefix not in used:
-            used.append(prefix)
-    if not used:
-        return query
-    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in used) + query
+    """Prepend PREFIX declarations for our prefixes that the query uses without declaring, in order of use
+    (the same reading of the text as the query processes': sparql_scan, linear; example files are trusted)."""
+    needed = needed_prefixes(scan(query), PREFIXES)
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in needed.items()) + query
 
 
 def load_examples(directory: Path | Traversable) -> list[Example]:

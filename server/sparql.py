@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.wsgi import FileWrapper
 
-from vlkg.namespaces import prefixes_for  # = sparql_help's predefined set; the worker never imports the scanner
+from vlkg.namespaces import prefixes_for  # = sparql_help.predefined_for; request text is never scanned here
 from vlkg.server import protocol, service_description
 from vlkg.server.backend import Backend
 from vlkg.server.errors import Problem
