@@ -248,7 +248,7 @@ def read_resolution(path: Path, province: str) -> list[Clause]:
     for i, m in enumerate(starts):
         block = text[m.start():starts[i + 1].start() if i + 1 < len(starts) else b.start()]
         end = m.start() + block.rfind(".") + 1  # through the clause's final period
-        start_raw, end_raw = where[m.start()], where[end]
+        start_raw, end_raw = where[m.start(1)], where[end]  # from the clause number, not its indent
         clauses.append(_parse(Clause(f"{number}/NQ-UBTVQH15", path.name, int(m.group(1)), start_raw, end_raw,
                                      raw[start_raw:end_raw], "other", province), clean(text[m.end():end])))
     return clauses
@@ -579,6 +579,9 @@ def disagreements(rows: list[Row], units: dict[str, OldUnit], converter: dict[st
         for code in r.old:
             clauses[code].add(r.new.code)
             cited[code].append(f"{r.clause.resolution.split('/')[0]}:{r.clause.number}")
+    successors_of: dict[str, set[str]] = defaultdict(set)  # new code -> old codes, by the clauses
+    for r in rows:
+        successors_of[r.new.code].update(r.old)
     kinds: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     out = []
@@ -594,6 +597,12 @@ def disagreements(rows: list[Row], units: dict[str, OldUnit], converter: dict[st
             kind, winner = " and ".join(sides) + " differ", "clauses"
             why = "; ".join(_diff(side, ours, theirs) for side, theirs in (("converter", conv), ("mapping", mapp))
                             if theirs != ours)
+            # The usual cause: a namesake's successor given to this unit too (two units read as one).
+            conflated = sorted({o for n in (conv | mapp) - ours for o in successors_of.get(n, ())
+                                if o != code and o in units and code in units
+                                and loose_key(units[o].name) == loose_key(units[code].name)})
+            if conflated:
+                why += f" (where its namesake {' '.join(conflated)} goes: the two are conflated there)"
         kinds[kind] += 1
         name = units[code].name if code in units else ""
         line = [code, name, " ".join(sorted(ours)), " ".join(sorted(conv)), " ".join(sorted(mapp)), winner, why]
