@@ -15,16 +15,17 @@ from pyoxigraph import Literal, NamedNode
 
 from vlkg.ingest.facts import FactFile, Figure, Quote, UnitRef, load_facts
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
+from vlkg.ingest.quotes import add_quote
 from vlkg.ingest.registry_names import UNIT_TYPES
 from vlkg.ingest.resolve import Registry, UnitRecord
 from vlkg.ingest.sources import Source, load_source
 from vlkg.ingest.vocabulary import Vocabulary, vocabulary
 from vlkg.namespaces import (
+    DCTERMS,
     FOAF,
     ID,
     IDNS,
     KG,
-    OA,
     ODRL,
     OPENGOV,
     ORG,
@@ -41,8 +42,6 @@ from vlkg.namespaces import (
     article_graph,
 )
 from vlkg.text import slug
-
-CONTEXT = 32  # code points of prefix/suffix kept in a TextQuoteSelector
 
 COMPARATOR_IRIS = {"=": ODRL.eq, ">": ODRL.gt, ">=": ODRL.gteq, "<": ODRL.lt, "<=": ODRL.lteq,
                    "range": KG.range}
@@ -158,6 +157,8 @@ class _ArticleBuilder:
 
     def add_article(self) -> None:
         s = self.source
+        rights = IDNS[f"src/{s.id}/rights"]
+        by_vi, by_en = (f" (tác giả {s.byline})", f" (author {s.byline})") if s.byline else ("", "")
         self.gb.add_all(self.article, [
             (RDF.type, SCHEMA.NewsArticle), (RDF.type, PROV.Entity),
             (SCHEMA.headline, lit(s.title, "vi")),
@@ -166,31 +167,26 @@ class _ArticleBuilder:
             (SCHEMA.text, lit(s.text)),
             (KG.textSnapshotSha256, lit(s.sha256)),
             (SCHEMA.creditText, lit(s.byline) if s.byline else None),
+            (DCTERMS.rights, rights),
         ])
         self.labels(self.article, s.title, s.title_en)
+        # The full text is the newspaper's, quoted for provenance: not under the dataset's CC BY licence.
+        self.gb.add(rights, RDF.type, DCTERMS.RightsStatement)
+        self.labels(rights, f"Văn bản bài báo thuộc bản quyền của tác giả{by_vi} và cơ quan báo chí; được lưu "
+                    "nguyên văn chỉ để dẫn nguồn các dữ kiện (vị trí trích dẫn), không thuộc giấy phép CC BY 4.0 "
+                    "của bộ dữ liệu và không được đăng lại riêng.",
+                    f"The article's text is the copyright of its author{by_en} and publisher; it is kept verbatim "
+                    "only as the source that the facts' quotes point into, is not covered by the dataset's "
+                    "CC BY 4.0 licence, and must not be republished on its own.")
 
     def quote(self, q: Quote) -> NamedNode:
-        """The oa:SpecificResource for one span, with a quote and a position selector (minted once)."""
+        """The oa:SpecificResource for one span (minted once; ingest/quotes.py)."""
         key = (q.start, q.end)
-        if key in self.quotes:
-            return self.quotes[key]
-        text, base = self.source.text, f"src/{self.source.id}/q/{q.start}-{q.end}"
-        node, by_quote, by_position = IDNS[base], IDNS[f"{base}/quote"], IDNS[f"{base}/position"]
-        span = f"{q.start}–{q.end}"
-        self.gb.add_all(node, [(RDF.type, OA.SpecificResource), (OA.hasSource, self.article),
-                               (OA.hasSelector, by_quote), (OA.hasSelector, by_position)])
-        self.labels(node, f"Trích dẫn {span} trong bài {self.source.id}",
-                    f"Quote {span} of article {self.source.id}")
-        prefix, suffix = text[max(0, q.start - CONTEXT):q.start], text[q.end:q.end + CONTEXT]
-        self.gb.add_all(by_quote, [(RDF.type, OA.TextQuoteSelector), (OA.exact, lit(q.exact, "vi")),
-                                   (OA.prefix, lit(prefix) if prefix else None),
-                                   (OA.suffix, lit(suffix) if suffix else None)])
-        self.labels(by_quote, f"Bộ chọn nguyên văn {span}", f"Text quote selector {span}")
-        self.gb.add_all(by_position, [(RDF.type, OA.TextPositionSelector), (OA.start, lit(q.start)),
-                                      (OA.end, lit(q.end))])
-        self.labels(by_position, f"Bộ chọn vị trí {span}", f"Text position selector {span}")
-        self.quotes[key] = node
-        return node
+        if key not in self.quotes:
+            self.quotes[key] = add_quote(self.gb, self.article, f"src/{self.source.id}", self.source.text,
+                                         q.start, q.end, q.exact, f"bài {self.source.id}",
+                                         f"article {self.source.id}")
+        return self.quotes[key]
 
     # -- bodies, meeting, resolution, people ---------------------------------------------------------
     def org(self, body: str, unit: UnitRecord, where: str) -> tuple[NamedNode, str, str]:
@@ -230,9 +226,12 @@ class _ArticleBuilder:
         if r is None:
             return None
         unit = self.unit(self.facts.unit(r.unit, r.where), r.where)
+        # the Party organisation of the unit, whose congress adopted it, by its committee's org node
+        party_org, _, _ = self.org(r.body, unit, r.where)
         iri = IDNS[f"doc/nq-dh-dang-bo-{slug(unit.name)}-{slug(r.congress_term)}"]
         self.gb.add_all(iri, [
             (RDF.type, self.term(KG.PartyResolution, "class", r.where)),
+            (SCHEMA.creator, party_org), (KG.partyTerm, lit(r.congress_term)),
             (KG.termStart, Literal(str(r.term_start), datatype=XSD.gYear)),
             (KG.termEnd, Literal(str(r.term_end), datatype=XSD.gYear)),
             (SKOS.note, lit(r.note, "en") if r.note else None)])
@@ -293,8 +292,9 @@ class _ArticleBuilder:
                    schools: dict[str, NamedNode]) -> None:
         cls, value_type, segment, dataset, kind_vi, kind_en = KINDS[f.kind]
         indicator = self.term(IDNS[f"indicator/{f.indicator_id}"], "indicator", f.where)
-        unit_iri = KG[f"unit-{'percent' if f.unit == '%' else slug(f.unit)}"]
-        unit = self.term(unit_iri, f"unit ({f.unit!r})", f.where)
+        unit_iri = KG[f"unit-{f.unit_id or ('percent' if f.unit == '%' else slug(f.unit))}"]
+        unit = self.term(unit_iri, f"unit ({f.unit!r}" + (f", unit_id {f.unit_id!r})" if f.unit_id else ")"), f.where)
+        change = self.change(f, indicator)
         comparator = COMPARATOR_IRIS[f.comparator]
         if comparator.value.startswith(KG):
             self.term(comparator, "comparator", f.where)
@@ -312,7 +312,7 @@ class _ArticleBuilder:
             (KG.comparator, comparator), (SDMX_MEASURE.obsValue, lit(f.value)),
             (KG.valueMax, lit(f.value_max) if f.value_max is not None else None),
             (KG.unit, unit),
-            (KG.change, self.term(KG[f"change-{f.change}"], "change", f.where) if f.change else None),
+            (KG.change, change),
             (KG.outOf, lit(f.total) if f.total is not None else None),
             (KG.targetLevel,
              self.term(KG[f.target_level], "target level", f.where) if f.target_level else None),
@@ -326,10 +326,24 @@ class _ArticleBuilder:
         self.labels(iri, *self.figure_labels(f, area, indicator, unit, kind_vi, kind_en))
         self.derived(iri, f.quotes)
 
+    def change(self, f: Figure, indicator: NamedNode) -> NamedNode | None:
+        """The figure's kg:change, or None when its indicator is itself a change (kg:change on the concept,
+        e.g. poverty-rate-reduction): the figure's `change` must then agree with it and is not repeated."""
+        stated = self.term(KG[f"change-{f.change}"], "change", f.where) if f.change else None
+        built_in = self.vocab.objects(indicator, KG.change)
+        if not built_in:
+            return stated
+        if stated is not None and stated.value not in built_in:
+            raise self.fail(f.where, f"change {f.change!r} contradicts indicator {f.indicator_id!r}, which is "
+                            f"itself a change ({', '.join(built_in)})")
+        return None
+
     def figure_labels(self, f: Figure, area: UnitRecord, indicator: NamedNode, unit: NamedNode,
                       kind_vi: str, kind_en: str) -> tuple[str, str]:
         sign = COMPARATOR_SIGNS[f.comparator]
         change_vi, change_en = CHANGE_WORDS.get(f.change or "", ("", ""))
+        if self.vocab.objects(indicator, KG.change):
+            change_en = ""  # the English indicator label already says "reduction of …"
         total = f"/{f.total}" if f.total is not None else ""
         upper_vi = f"–{f.value_max_text}" if f.value_max_text else ""
         upper_en = f"–{f.value_max}" if f.value_max is not None else ""
