@@ -62,6 +62,7 @@ class Resolution:
     name: str
     name_en: str
     unit: str  # the unit whose Party organisation held the congress (a name in `admin_units`)
+    body: str  # the org kind of that Party organisation's committee, e.g. "huyen-uy"
     congress_term: str
     term_start: int
     term_end: int
@@ -105,6 +106,7 @@ class Figure:
     value_max_text: str | None
     value_max: Decimal | None
     unit: str  # as written: "triệu đồng", "%", ...
+    unit_id: str | None  # slug of the kg:units concept when it is not the slug of `unit` ("%" of a rate change)
     comparator: str
     year: int
     kind: str
@@ -286,7 +288,7 @@ def _meeting(f: _Fields) -> Meeting:
 
 
 def _resolution(f: _Fields) -> Resolution:
-    r = Resolution(f.where, f.get("name", str), f.get("name_en", str), f.get("unit", str),
+    r = Resolution(f.where, f.get("name", str), f.get("name_en", str), f.get("unit", str), f.get("body", str),
                    f.get("congress_term", str), f.get("term_start", int), f.get("term_end", int), f.quotes(),
                    f.get("note", str, required=False))
     f.done()
@@ -323,7 +325,8 @@ def _figure(path: Path, i: int, data: Any, text: str) -> Figure:
     figure = Figure(
         where=f.where, indicator=f.get("indicator", str), indicator_id=f.get("indicator_id", str),
         value_text=value_text, value=value, value_max_text=max_text, value_max=value_max,
-        unit=f.get("unit", str), comparator=comparator, year=f.get("year", int), kind=f.choice("kind", KINDS),
+        unit=f.get("unit", str), unit_id=f.get("unit_id", str, required=False), comparator=comparator,
+        year=f.get("year", int), kind=f.choice("kind", KINDS),
         quotes=f.quotes(), total=f.get("total", int, required=False),
         change=f.choice("change", CHANGES, required=False),
         relative_to=f.get("relative_to", str, required=False),

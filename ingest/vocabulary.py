@@ -17,6 +17,11 @@ class Vocabulary:
 
     defined: frozenset[str]
     labels: dict[tuple[str, str], str]  # (iri, language) -> label
+    links: dict[tuple[str, str], tuple[str, ...]]  # (iri, predicate) -> IRIs it points to, sorted
+
+    def objects(self, iri: NamedNode, predicate: NamedNode) -> tuple[str, ...]:
+        """The IRIs `iri` points to by `predicate` in the ontology (e.g. an indicator's kg:unit, kg:change)."""
+        return self.links.get((iri.value, predicate.value), ())
 
     def has(self, iri: NamedNode) -> bool:
         return iri.value in self.defined
@@ -30,14 +35,17 @@ def vocabulary() -> Vocabulary:
     """Everything the ontology types (subjects of rdf:type), and their skos:prefLabel / rdfs:label."""
     defined: set[str] = set()
     labels: dict[tuple[str, str], str] = {}
+    links: dict[tuple[str, str], set[str]] = {}
     triples = build_ontology().triples
     for t in triples:
         if isinstance(t.subject, NamedNode) and t.predicate == RDF.type:
             defined.add(t.subject.value)
+        if isinstance(t.subject, NamedNode) and isinstance(t.object, NamedNode):
+            links.setdefault((t.subject.value, t.predicate.value), set()).add(t.object.value)
     # prefLabel wins over rdfs:label: two passes, so the order of the files does not matter
     for predicate in (RDFS.label, SKOS.prefLabel):
         for t in triples:
             if (t.predicate == predicate and isinstance(t.subject, NamedNode)
                     and isinstance(t.object, Literal) and t.object.language):
                 labels[(t.subject.value, t.object.language)] = t.object.value
-    return Vocabulary(frozenset(defined), labels)
+    return Vocabulary(frozenset(defined), labels, {k: tuple(sorted(v)) for k, v in links.items()})

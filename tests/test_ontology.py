@@ -38,6 +38,7 @@ INDICATORS = {
     "grain-output": "tổng sản lượng lương thực có hạt",
     "income-per-capita": "thu nhập bình quân đầu người",
     "poverty-rate": "tỷ lệ hộ nghèo",
+    "poverty-rate-reduction": "mức giảm tỷ lệ hộ nghèo",  # the gold's "tỷ lệ hộ nghèo … giảm 0,5%"
     "trained-labour-rate": "tỷ lệ lao động qua đào tạo",
     "ntm-advanced-communes": "xã đạt chuẩn nông thôn mới nâng cao",
     "ntm-model-communes": "xã đạt nông thôn mới kiểu mẫu",
