@@ -19,6 +19,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, Quad, Store, Triple
 
 from vlkg import __version__
+from vlkg.ingest.datacube import check_datacube
 from vlkg.ingest.dumps import plan_dumps, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
@@ -92,6 +93,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
     check_no_duplicate_graphs(graphs)
     content = {g.graph: g.triples for g in graphs}
     p.step("SHACL validation", lambda: _validate(graphs))
+    p.step("Data Cube integrity constraints", lambda: check_datacube(graphs))  # ingest/datacube.py
 
     plan = plan_dumps([*content, GRAPH_META])
     meta = _meta_graph(cfg, graphs, plan, content)
