@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode, Quad, Store, Triple
 
 from vlkg import __version__
 from vlkg.ingest.datacube import check_datacube
-from vlkg.ingest.dumps import plan_dumps, write_dumps
+from vlkg.ingest.dumps import graph_dump_digests, plan_dumps, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
 from vlkg.ingest.rebase import check_base_iri, rebase_graphs
@@ -96,6 +96,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
     p.step("Data Cube integrity constraints", lambda: check_datacube(graphs))  # ingest/datacube.py
 
     plan = plan_dumps([*content, GRAPH_META])
+    cfg["dump_digests"] = p.step("dump checksums", lambda: graph_dump_digests(content, base_iri))  # ingest/meta.py
     meta = _meta_graph(cfg, graphs, plan, content)
     if base_iri != BASE:
         graphs = p.step(f"rebase to {base_iri}", lambda: rebase_graphs([*graphs, meta], base_iri))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, serialize
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
-from vlkg.namespaces import BASE, GRAPH, prefixes_for
+from vlkg.ingest.rebase import Rebaser
+from vlkg.namespaces import BASE, GRAPH, PREFIXES, prefixes_for
 
 DUMP_NAME = "vlkg"
 # scope -> formats. "dataset": all graphs, graph names kept; "union": all graphs merged into one;
@@ -67,13 +69,53 @@ def sorted_triples(triples) -> list[Triple]:
     return sorted(set(triples), key=str)
 
 
-def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
+def _gzip(data: bytes) -> bytes:
     # mtime=0 and no file name in the header: the gzip bytes then depend on the content only.
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                compresslevel=6) as gz:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as gz:
         gz.write(data)
-    blob = path.read_bytes()
+    return buffer.getvalue()
+
+
+def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
+    blob = _gzip(data)
+    path.write_bytes(blob)
     return len(blob), hashlib.sha256(blob).hexdigest()
+
+
+def _store_literals(triples: list[Triple]) -> dict[Literal, Literal]:
+    """Each typed literal as the store will keep it ("8.0"^^xsd:decimal -> "8"), found by a round trip through
+    an in-memory store: the dumps serialise what the store holds, so a digest computed ahead must use it too."""
+    plain = {PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString"}
+    typed = sorted({t.object for t in triples
+                    if isinstance(t.object, Literal) and t.object.datatype.value not in plain}, key=str)
+    store, p = Store(), NamedNode("urn:vlkg:literal")
+    store.bulk_extend(Quad(NamedNode(f"urn:vlkg:literal:{i}"), p, lit, DefaultGraph()) for i, lit in enumerate(typed))
+    stored = {int(q.subject.value.rsplit(":", 1)[1]): q.object for q in store}
+    return {lit: stored[i] for i, lit in enumerate(typed) if stored[i] != lit}
+
+
+def graph_dump_digests(graphs: dict[NamedNode, list[Triple]], base: str = BASE) -> dict[str, tuple[int, str]]:
+    """file -> (bytes, SHA-256) of the per-graph dumps of `graphs` (named under the canonical base), exactly as
+    `write_dumps` will write them for a build under `base`: IRIs rebased, literals as the store keeps them.
+
+    The dataset description (graph/meta) lists these for every per-graph dump but its own: a file cannot hold its
+    own checksum, so the dumps that contain graph/meta (the whole-dataset and union dumps, graph-meta.*) are only
+    in SHA256SUMS (ingest/meta.py)."""
+    rebase = Rebaser(base).triples if base != BASE else list
+    prefixes = prefixes_for(base)
+    formats = dict(FORMATS["graph"])
+    out: dict[str, tuple[int, str]] = {}
+    for g in sorted(graphs, key=lambda g: g.value):
+        triples = rebase(list(graphs[g]))
+        canonical = _store_literals(triples)
+        if canonical:
+            triples = [Triple(t.subject, t.predicate, canonical.get(t.object, t.object)) for t in triples]
+        data = sorted_triples(triples)
+        for fmt, ext in formats.items():
+            blob = _gzip(serialize(data, format=fmt, prefixes=prefixes))
+            out[f"{graph_file_stem(g)}.{ext}.gz"] = (len(blob), hashlib.sha256(blob).hexdigest())
+    return out
 
 
 def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path, base: str = BASE) -> list[DumpFile]:

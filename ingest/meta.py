@@ -1,4 +1,13 @@
-"""The `graph/meta` named graph: VoID + DCAT description of the dataset, its graphs and its dump files."""
+"""The `graph/meta` named graph: VoID + DCAT description of the dataset, its graphs and its dump files.
+
+Checksums: a dump that contains this graph cannot state its own size or SHA-256 (writing them would change the
+file). So every per-graph dump of the *other* graphs carries `dcat:byteSize` (xsd:decimal, the range DCAT 2 gives:
+the store would turn xsd:nonNegativeInteger into xsd:integer) and an `spdx:checksum` (an IRI node
+`…/dump/{file}/sha256`, SHA-256), computed ahead by `dumps.graph_dump_digests` exactly as `write_dumps` writes
+the file (the build puts them in `cfg["dump_digests"]`). The dumps that contain graph/meta (the whole-dataset and
+union dumps, graph-meta.*) say so in an rdfs:comment and point to `dumps/SHA256SUMS`, which lists every dump's
+SHA-256 and is written after all of them.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +32,11 @@ from vlkg.namespaces import (
     RDFS,
     SD,
     VOID,
+    XSD,
+    Namespace,
 )
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 DATASET = NamedNode(ID + "dataset/vlkg")
 GZIP = NamedNode("http://www.iana.org/assignments/media-types/application/gzip")
@@ -76,8 +89,15 @@ def build_meta(cfg: dict[str, Any], graph_builds: list[GraphBuild], dumps: list[
                           (RDFS.comment, lit(source["note"], "en") if source.get("note") else None)])
     for g in sorted(graph_builds, key=lambda g: g.graph.value):
         _describe_graph(gb, g, len(set(g.triples)))
+    rights = cfg.get("rights")
+    if rights:  # what the licence does not cover (the articles' own text)
+        node = NamedNode(ID + "dataset/vlkg/rights")
+        gb.add(DATASET, DCTERMS.rights, node)
+        gb.add_all(node, [(RDF.type, DCTERMS.RightsStatement), (RDFS.label, lit(rights["vi"].strip(), "vi")),
+                          (RDFS.label, lit(rights["en"].strip(), "en"))])
+    digests = cfg.get("dump_digests") or {}
     for d in dumps:
-        _describe_dump(gb, d)
+        _describe_dump(gb, d, digests.get(d.file))
     gb.add(DATASET, VOID.dataDump, NamedNode(BASE + "dumps/" + dumps[0].file))
     gb.stats["union_triples"] = union_triples
     return gb
@@ -93,7 +113,7 @@ def _describe_graph(gb: GraphBuild, g: GraphBuild, triples: int) -> None:
     ])
 
 
-def _describe_dump(gb: GraphBuild, d: PlannedDump) -> None:
+def _describe_dump(gb: GraphBuild, d: PlannedDump, digest: tuple[int, str] | None) -> None:
     url = NamedNode(BASE + "dumps/" + d.file)
     node = NamedNode(f"{ID}dataset/vlkg/dump/{d.file}")
     gb.add(DATASET, DCAT.distribution, node)
@@ -104,6 +124,19 @@ def _describe_dump(gb: GraphBuild, d: PlannedDump) -> None:
         (DCAT.compressFormat, GZIP), (DCTERMS.format, lit(d.format)),
         (RDFS.label, lit(f"{d.format} dump ({scope[d.scope]}), gzip", "en")),
         (DCTERMS.isPartOf, NamedNode(f"{ID}dataset/vlkg/{d.graph.removeprefix(BASE)}") if d.graph else None),
+        (RDFS.seeAlso, NamedNode(BASE + "dumps/SHA256SUMS")),
     ])
+    if digest is not None and d.graph != GRAPH_META.value:
+        size, sha256 = digest
+        checksum = NamedNode(f"{node.value}/sha256")
+        gb.add_all(node, [(DCAT.byteSize, lit(size, datatype=XSD.decimal)), (SPDX.checksum, checksum)])
+        gb.add_all(checksum, [(RDF.type, SPDX.Checksum), (SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
+                              (SPDX.checksumValue, lit(sha256, datatype=XSD.hexBinary)),
+                              (RDFS.label, lit(f"SHA-256 of {d.file}", "en"))])
+    else:
+        gb.add(node, RDFS.comment, lit(
+            "This file contains the dataset description (graph/meta), which therefore cannot state the file's own "
+            "size or checksum: both are in dumps/SHA256SUMS and /dumps/." if d.scope != "graph" or
+            d.graph == GRAPH_META.value else "Size and SHA-256: see dumps/SHA256SUMS.", "en"))
 
 

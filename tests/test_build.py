@@ -167,7 +167,7 @@ import hashlib, sys
 from pathlib import Path
 from pyoxigraph import NamedNode, Quad, Store, Triple
 from vlkg.ingest.build import Progress, _meta_graph, check_no_duplicate_graphs, collect_graphs
-from vlkg.ingest.dumps import plan_dumps, write_dumps
+from vlkg.ingest.dumps import graph_dump_digests, plan_dumps, write_dumps
 from vlkg.ingest.meta import load_dataset_config
 from vlkg.namespaces import GRAPH_META
 
@@ -176,6 +176,7 @@ cfg = load_dataset_config(data)
 graphs = collect_graphs(data, Progress(False))
 check_no_duplicate_graphs(graphs)
 content = {g.graph: g.triples for g in graphs}
+cfg["dump_digests"] = graph_dump_digests(content)  # as run_build does
 meta = _meta_graph(cfg, graphs, plan_dumps([*content, GRAPH_META]), content)
 store = Store()
 store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for g, ts in {**content, meta.graph: meta.triples}.items()
