@@ -133,8 +133,8 @@ class _ArticleBuilder:
         """Resolve a unit name to the version valid on the meeting date (ResolutionError says why not)."""
         if ref not in self.resolved:
             try:
-                self.resolved[ref] = self.registry.resolve(ref.name, on=self.facts.on, level=ref.level,
-                                                           parent=ref.parent)
+                self.resolved[ref] = self.registry.lookup(ref.name, on=self.facts.on, level=ref.level,
+                                                          parent=ref.parent)
             except BuildError as exc:
                 raise self.fail(where, f"unit {ref.name!r} (level {ref.level}, parent {ref.parent}) does not "
                                 f"resolve on {self.facts.on}: {exc}") from exc

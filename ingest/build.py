@@ -60,7 +60,7 @@ def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
     from vlkg.ingest.registry import build_registry
 
     ontology = progress.step("ontology", build_ontology)
-    registry = progress.step("registry (vietnamadminunits, both eras)", build_registry)
+    registry = progress.step("registry (data/registry: 2003 to today)", lambda: build_registry(data_dir))
     articles = progress.step("articles", lambda: build_articles(data_dir, registry.registry))
     links = progress.step("curated links", lambda: build_links(data_dir))
     return [ontology, registry.legacy, registry.new, *articles, *links]

@@ -74,15 +74,22 @@ LUAT_72 = Document(
                "1 July 2025.")
 
 
-def legacy_register(package_version: str) -> Document:
-    """The pre-reform code list, as the package we read carries it."""
-    return Document(
-        "dvhc-legacy-register", SCHEMA.Dataset,
-        "Danh mục đơn vị hành chính Việt Nam trước ngày 1/7/2025",
-        "Register of the administrative units of Viet Nam before 1 July 2025",
-        valid=None,
-        comment_en=f"The GSO code list in force until 30 June 2025 (63 provinces, 696 districts, 10,035 "
-                   f"communes), as packaged by vietnamadminunits {package_version}, MIT licence.")
+GSO_REGISTER = Document(
+    "gso-dvhc-register", SCHEMA.Dataset,
+    "Danh mục hành chính Việt Nam (Tổng cục Thống kê), các lần cập nhật 2003–2025",
+    "Register of the administrative units of Viet Nam (General Statistics Office), its updates 2003–2025",
+    comment_en="The GSO register (danhmuchanhchinh.gso.gov.vn) after every legal change 2004–2021 and in its "
+               "published editions 2019–2025, as collected by daohoangson/dvhcvn-historical-data and "
+               "daohoangson/dvhcvn; the unit versions of graph/ref/dvhc-legacy are derived from it "
+               "(data/registry/README.md).")
+CV_1027 = Document(
+    "cv-1027-ctk-cscl", SCHEMA.Legislation,
+    "Công văn số 1027/CTK-CSCL của Cục Thống kê: danh mục và mã số các đơn vị hành chính cấp xã từ 01/7/2025",
+    "Official letter No. 1027/CTK-CSCL of the National Statistics Office: list and codes of the commune-level "
+    "units from 1 July 2025",
+    identifier="1027/CTK-CSCL", date="2025-06-25", valid=REFORM_DATE,
+    comment_en="The official list of the 3,321 commune-level units and their codes; stored as "
+               "data/sources/reform-2025/1027_CTK-CSCL.md.")
 
 
 def describe_reform(g: GraphBuild) -> None:

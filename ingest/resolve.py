@@ -1,6 +1,7 @@
-"""In-memory index of administrative-unit versions: resolve a name as written on a given day.
+"""In-memory index of administrative-unit versions: which version a code or a name denotes on a given day.
 
-Used by article ingest (names in text -> unit versions) and by reconciliation.
+`Registry.lookup` is the one resolver of units by date: article ingest uses it (names in text -> unit
+versions), and reconciliation and extraction build on it.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ class UnitRecord:
     short: str  # without it: "Minh Tân" (numbered units keep it: "Phường 1")
     level: str  # province | district | commune
     unit_type: str  # slug of kg:type-…: tinh, thanh-pho-tw, huyen, quan, thi-xa, thanh-pho, xa, phuong, …
-    parent: NamedNode | None
-    valid_from: date | None  # None: before the register's first edition (unknown)
+    parent: NamedNode | None  # the latest parent version (see `parents`)
+    valid_from: date | None  # the first record's date for versions older than the register
     valid_through: date | None  # None: still valid
+    parents: tuple[NamedNode, ...] = ()  # every parent version over its life, oldest first
 
     def valid_on(self, day: date) -> bool:
         """True when this version was in force on `day`."""
@@ -107,27 +109,60 @@ class Registry:
             return self._by_iri[value]
         except KeyError:
             raise ResolutionError(f"{value} is not an administrative-unit version in the registry "
-                                  "(expected …/id/au/{code}/{base|YYYY-MM-DD})") from None
+                                  "(expected …/id/au/{code}/{YYYY-MM-DD})") from None
 
     def by_code(self, code: str) -> list[UnitRecord]:
         """Every version that used this code, oldest first; codes are zero-padded: '01', '001', '00001'."""
         return list(self._by_code.get(code, []))
 
+    def at(self, code: str, on: date) -> UnitRecord:
+        """The version that bore `code` on `on`; ResolutionError, listing the code's versions, if none did."""
+        for r in self._by_code.get(code, []):
+            if r.valid_on(on):
+                return r
+        versions = self._by_code.get(code, [])
+        raise ResolutionError(f"no unit bore code {code!r} on {on.isoformat()}"
+                              + (f"; its versions: {self._listing(versions)}" if versions else
+                                 " (codes are zero-padded: '01', '001', '00001')"))
+
+    def lookup(self, text: str, *, on: date, level: str | None = None, parent: str | None = None) -> UnitRecord:
+        """The unit version that `text` (a code, or a name with its level and parent) denotes on `on`.
+
+        The one resolver of units by date: the build uses it for article facts; reconciliation and extraction
+        build on it.
+        """
+        code = text.strip()
+        if code.isdigit():
+            return self.at(code, on)
+        return self.resolve(text, on=on, level=level, parent=parent)
+
     def successors(self, iri: NamedNode | str) -> list[UnitRecord]:
-        """The versions that took over this one in the 2025 reform (several for a divided commune)."""
+        """The versions that took over this one (the next version of its code, the unit that absorbed it, or
+        the 2025 units it went into: several for a divided commune)."""
         return [self._by_iri[s] for s in self._successors.get(self.get(iri).iri.value, ())]
 
     def predecessors(self, iri: NamedNode | str) -> list[UnitRecord]:
-        """The legacy versions this 2025 version was formed from."""
+        """The versions this one was formed from or continues."""
         return [self._by_iri[p] for p in self._predecessors.get(self.get(iri).iri.value, ())]
 
-    def ancestors(self, iri: NamedNode | str) -> list[UnitRecord]:
-        """Parent, grandparent, …: the contemporaneous chain up to the province."""
+    def parent_on(self, record: UnitRecord, on: date | None = None) -> UnitRecord | None:
+        """The parent version valid on `on` (by default the latest one of the record's life)."""
+        if not record.parents:
+            return self.get(record.parent) if record.parent is not None else None
+        if on is not None:
+            for p in record.parents:
+                if self.get(p).valid_on(on):
+                    return self.get(p)
+        return self.get(record.parents[-1])
+
+    def ancestors(self, iri: NamedNode | str, on: date | None = None) -> list[UnitRecord]:
+        """Parent, grandparent, …: the chain up to the province, as it stood on `on` (default: latest)."""
         chain = []
-        record = self.get(iri)
-        while record.parent is not None:
-            record = self.get(record.parent)
-            chain.append(record)
+        record: UnitRecord | None = self.get(iri)
+        while record is not None:
+            record = self.parent_on(record, on)
+            if record is not None:
+                chain.append(record)
         return chain
 
     def describe(self, record: UnitRecord) -> str:
@@ -160,7 +195,7 @@ class Registry:
         if parent is not None:
             parent_key = name_key(parent)
             matches = [r for r in matches
-                       if any(parent_key in self._keys(a) for a in self.ancestors(r.iri))]
+                       if any(parent_key in self._keys(a) for a in self.ancestors(r.iri, on))]
         if len(matches) > 1 and not name.isascii() and len({r.parent for r in matches}) == 1:
             # Folding merges sibling names that differ only in diacritics (the package keeps such pairs
             # apart too); among siblings the spelling as written decides. Across parents it does not:

@@ -39,4 +39,4 @@ def registry_build():
     """The real registry (RegistryBuild); tests must not change it."""
     from vlkg.ingest.registry import build_registry
 
-    return build_registry()
+    return build_registry(DATA)
