@@ -234,6 +234,7 @@ def _describe_unit(g: GraphBuild, v: Version, point: dict[str, str] | None, atte
         (SKOS.altLabel, lit(v.short, "vi")),
         (KG.asciiName, lit(fold(v.name))),
         (SKOS.notation, lit(v.code, datatype=KG.dvhcCode)),
+        (DCTERMS.identifier, lit(v.code)),  # the code as a plain string: what CSV files and VALUES lines hold
         (KG.code, code_iri(v.code)),
         (KG.level, KG[f"level-{v.level}"]),
         (KG.unitType, KG[f"type-{v.type.slug}"]),

@@ -18,7 +18,11 @@ ID = "https://vinhloc-kg.example/id/"
 
 
 def run(store, name: str) -> list[dict[str, str]]:
-    result = store.query((QUERIES / name).read_text(encoding="utf-8"), use_default_graph_as_union=True)
+    return run_text(store, (QUERIES / name).read_text(encoding="utf-8"))
+
+
+def run_text(store, text: str) -> list[dict[str, str]]:
+    result = store.query(text, use_default_graph_as_union=True)
     assert isinstance(result, QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
@@ -61,11 +65,70 @@ def test_officials(built_store):
 
 
 def test_code_history(built_store):
+    """Code 15382 had three units: Vĩnh Tân until 2019-11-30, Minh Tân (NQ 786) until 2025-06-30, Biện Thượng."""
     rows = run(built_store, "code-history.rq")
-    assert [(r["unit"], r["label"], r["validFrom"], r["validThrough"]) for r in rows] == [
-        (ID + "au/15382/base", "Xã Minh Tân", None, "2025-06-30"),
-        (ID + "au/15382/2025-07-01", "Xã Biện Thượng", "2025-07-01", None),
+    assert [(r["unit"], r["label"], r["validFrom"], r["validThrough"], r["parentLabel"], r["act"]) for r in rows] == [
+        (ID + "au/15382/2004-08-31", "Xã Vĩnh Tân", "2004-08-31", "2019-11-30", "Huyện Vĩnh Lộc", None),
+        (ID + "au/15382/2019-12-01", "Xã Minh Tân", "2019-12-01", "2025-06-30", "Huyện Vĩnh Lộc", "786/NQ-UBTVQH14"),
+        (ID + "au/15382/2025-07-01", "Xã Biện Thượng", "2025-07-01", None, "Tỉnh Thanh Hóa", "1686/NQ-UBTVQH15"),
     ]
+
+
+def _with_values(name: str, line: str) -> str:
+    """The example with its one-line VALUES replaced, as a user edits it."""
+    text = (QUERIES / name).read_text(encoding="utf-8")
+    old = next(x for x in text.splitlines() if x.strip().startswith("VALUES"))
+    return text.replace(old, "  " + line)
+
+
+@pytest.mark.parametrize(("date", "count"), [("2019-06-01", 16), ("2021-12-22", 13), ("2019-11-30", 16),
+                                             ("2019-12-01", 13), ("2025-06-30", 13), ("2025-07-01", 0)])
+def test_units_on_date_of_vinh_loc(built_store, date, count):
+    rows = run_text(built_store, _with_values(
+        "units-on-date.rq", f'VALUES (?parentCode ?date) {{ ("393" "{date}"^^xsd:date) }}'))
+    assert len(rows) == count
+    if date == "2021-12-22":
+        assert rows == run(built_store, "units-on-date.rq")  # the example as shipped
+        assert ("15382", "Xã Minh Tân", "2019-12-01", "2025-06-30") in {
+            (r["code"], r["label"], r["validFrom"], r["validThrough"]) for r in rows}
+
+
+def test_units_of_ha_trung_on_2021_12_22(built_store):
+    """Hà Long and Hà Lĩnh were communes until 2024-12-31 (townships from 2025-01-01); Hà Thái still existed."""
+    rows = run_text(built_store, _with_values(
+        "units-on-date.rq", 'VALUES (?parentCode ?date) { ("392" "2021-12-22"^^xsd:date) }'))
+    labels = {r["label"] for r in rows}
+    assert len(rows) == 20
+    assert {"Xã Hà Long", "Xã Hà Lĩnh", "Xã Hà Thái"} <= labels
+    assert not {"Thị trấn Hà Long", "Thị trấn Hà Lĩnh"} & labels
+    later = {r["label"] for r in run_text(built_store, _with_values(
+        "units-on-date.rq", 'VALUES (?parentCode ?date) { ("392" "2025-03-01"^^xsd:date) }'))}
+    assert {"Thị trấn Hà Long", "Thị trấn Hà Lĩnh"} <= later and "Xã Hà Thái" not in later
+
+
+@pytest.mark.parametrize(("date", "label", "since"), [
+    ("2015-06-01", "Xã Vĩnh Tân", "2004-08-31"), ("2021-12-22", "Xã Minh Tân", "2019-12-01"),
+    ("2025-08-01", "Xã Biện Thượng", "2025-07-01")])
+def test_code_on_date(built_store, date, label, since):
+    rows = run_text(built_store, _with_values(
+        "code-on-date.rq", f'VALUES (?code ?date) {{ ("15382" "{date}"^^xsd:date) }}'))
+    assert rows == [{"unit": ID + f"au/15382/{since}", "label": label}]
+    if date == "2015-06-01":
+        assert rows == run(built_store, "code-on-date.rq")
+
+
+def test_lineage_of_bien_thuong(built_store):
+    """Every ancestor back to the first register: the four communes of 2025 and the two merged in 2019."""
+    rows = run(built_store, "lineage.rq")
+    got = {(r["code"], r["label"], r["validFrom"], r["validThrough"], r["changeDate"], r["act"]) for r in rows}
+    assert got == {
+        ("15370", "Xã Vĩnh Minh", "2004-08-31", "2019-11-30", "2019-12-01", "786/NQ-UBTVQH14"),
+        ("15382", "Xã Vĩnh Tân", "2004-08-31", "2019-11-30", "2019-12-01", "786/NQ-UBTVQH14"),
+        ("15382", "Xã Minh Tân", "2019-12-01", "2025-06-30", "2025-07-01", "1686/NQ-UBTVQH15"),
+        ("15379", "Xã Vĩnh Hùng", "2004-08-31", "2025-06-30", "2025-07-01", "1686/NQ-UBTVQH15"),
+        ("15388", "Xã Vĩnh Thịnh", "2004-08-31", "2025-06-30", "2025-07-01", "1686/NQ-UBTVQH15"),
+        ("15391", "Xã Vĩnh An", "2004-08-31", "2025-06-30", "2025-07-01", "1686/NQ-UBTVQH15"),
+    }
 
 
 def test_vinh_loc_reform(built_store):
@@ -85,7 +148,7 @@ def test_new_rural_targets(built_store):
         ("Xã Vĩnh Hùng", "nông thôn mới nâng cao", "2022", "15382"),
         ("Xã Minh Tân", "nông thôn mới kiểu mẫu", "2022", "15382"),
     }
-    assert {r["commune"] for r in rows} == {ID + "au/15379/base", ID + "au/15382/base"}
+    assert {r["commune"] for r in rows} == {ID + "au/15379/2004-08-31", ID + "au/15382/2019-12-01"}
 
 
 def test_fact_provenance(built_store):
@@ -115,8 +178,8 @@ def test_namesakes_finds_the_vinh_loc_commune_among_others(built_store):
     assert len(rows) >= 10
     assert {"Xã Vĩnh Hùng", "Xã Vĩnh Hưng", "Phường Vĩnh Hưng"} <= {r["label"] for r in rows}
     vinh_hung = [r for r in rows if r["label"] == "Xã Vĩnh Hùng"]
-    assert vinh_hung == [{"unit": ID + "au/15379/base", "label": "Xã Vĩnh Hùng", "code": "15379",
-                          "parentLabel": "Huyện Vĩnh Lộc", "validFrom": None, "validThrough": "2025-06-30"}]
+    assert vinh_hung == [{"unit": ID + "au/15379/2004-08-31", "label": "Xã Vĩnh Hùng", "code": "15379",
+                          "parentLabel": "Huyện Vĩnh Lộc", "validFrom": "2004-08-31", "validThrough": "2025-06-30"}]
 
 
 def test_results_2021(built_store):
