@@ -156,33 +156,49 @@ class Quote:
 
 
 def quotes(store: Store, nodes: Iterable[NamedNode]) -> dict[str, list[Quote]]:
-    """Quotes of many nodes: nodes that are quotes, or are derived from one (prov:wasDerivedFrom)."""
-    values = _values({n.value: n for n in nodes}.values())
-    if not values:
-        return {}
-    rows = _select(
-        store,
-        f"""SELECT DISTINCT ?n ?sr ?src ?exact ?start ?end WHERE {{
-              {{ VALUES ?n {{ {values} }} ?n prov:wasDerivedFrom ?sr }}
-              UNION {{ VALUES ?sr {{ {values} }} BIND(?sr AS ?n) }}
-              ?sr a oa:SpecificResource ; oa:hasSource ?src ; oa:hasSelector ?qs .
-              ?qs oa:exact ?exact .
-              OPTIONAL {{ ?sr oa:hasSelector ?ps . ?ps oa:start ?start ; oa:end ?end }}
-            }} ORDER BY ?n ?start ?sr""",
-    )
+    """Quotes of many nodes: nodes that are quotes, or are derived from one (prov:wasDerivedFrom).
+
+    Index lookups from each node outwards (a SPARQL join here scanned every oa:SpecificResource: ~90 ms).
+    """
     found: dict[str, list[Quote]] = {}
-    for r in rows:
-        quote = Quote(
-            resource=r["sr"].value,
-            source=r["src"].value,
-            exact=r["exact"].value,
-            start=_int(r.get("start")),
-            end=_int(r.get("end")),
-        )
-        bucket = found.setdefault(r["n"].value, [])
-        if quote not in bucket:
-            bucket.append(quote)
+    cache: dict[str, list[Quote]] = {}
+    for n in {n.value: n for n in nodes}.values():
+        candidates = [n, *(q.object for q in store.quads_for_pattern(n, _DERIVED, None, None))]
+        rows: list[Quote] = []
+        for sr in {str(c): c for c in candidates if isinstance(c, NamedNode)}.values():
+            if sr.value not in cache:
+                cache[sr.value] = _quotes_of(store, sr)
+            rows.extend(cache[sr.value])
+        rows.sort(key=lambda q: (q.start is not None, q.start or 0, q.resource))
+        bucket: list[Quote] = []
+        for quote in rows:
+            if quote not in bucket:
+                bucket.append(quote)
+        if bucket:
+            found[n.value] = bucket
     return found
+
+
+_DERIVED = NamedNode(PREFIXES["prov"] + "wasDerivedFrom")
+_OA = PREFIXES["oa"]
+_SPECIFIC_RESOURCE, _HAS_SOURCE, _HAS_SELECTOR = (NamedNode(_OA + t) for t in ("SpecificResource", "hasSource",
+                                                                                "hasSelector"))
+_EXACT, _START, _END = (NamedNode(_OA + t) for t in ("exact", "start", "end"))
+
+
+def _quotes_of(store: Store, sr: NamedNode) -> list[Quote]:
+    """The quotes an oa:SpecificResource gives: each source x exact text x (start, end) of its selectors."""
+    def objects(s: Any, p: NamedNode) -> list[Any]:
+        return list({str(q.object): q.object for q in store.quads_for_pattern(s, p, None, None)}.values())
+
+    if next(store.quads_for_pattern(sr, NamedNode(PREFIXES["rdf"] + "type"), _SPECIFIC_RESOURCE, None), None) is None:
+        return []
+    sources = [s for s in objects(sr, _HAS_SOURCE) if isinstance(s, NamedNode)]
+    selectors = objects(sr, _HAS_SELECTOR)
+    exacts = [e for sel in selectors for e in objects(sel, _EXACT) if isinstance(e, Literal)]
+    spans = [(_int(st), _int(en)) for sel in selectors for st in objects(sel, _START) for en in objects(sel, _END)]
+    return [Quote(sr.value, src.value, e.value, start, end)
+            for src in sources for e in exacts for start, end in (spans or [(None, None)])]
 
 
 def _int(term: Any) -> int | None:

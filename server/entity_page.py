@@ -12,6 +12,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 from vlkg.namespaces import PREFIXES
 from vlkg.server import build_info, describe
 from vlkg.server.labels import GROUPS, OTHER_GROUP, curie, group_of, order_in_group, pick, short_name
+from vlkg.server.timeline import Timeline, unit_timeline
 
 INCOMING_PAGE = 100  # incoming links per page
 LONG_LITERAL = 300  # longer literals (e.g. article text) are folded away
@@ -149,6 +150,7 @@ class Page:
     article: ArticleView | None
     map_href: str | None
     is_code: bool
+    timeline: Timeline | None = None  # a unit version's versions, events, acts and clauses
 
 
 def build_page(
@@ -212,6 +214,7 @@ def build_page(
         article=_article(facts, span),
         map_href=_map_href(facts),
         is_code=code == node,
+        timeline=unit_timeline(store, node, links),
     )
 
 
