@@ -48,9 +48,9 @@ FIGURES = {
     # "giảm 0,5%" of a rate: its own indicator, in percentage points; the direction is the indicator's.
     "poverty-rate-reduction": ("Target", 2022, "0.5", "unit-diem-phan-tram", ODRL.gteq, None, None, None, None),
     "trained-labour-rate": ("Target", 2022, "73.5", "unit-percent", ODRL.eq, None, None, None, None),
-    "ntm-advanced-communes": ("Target", 2022, "1", "unit-xa", ODRL.eq, None, None, "au/15379/base",
+    "ntm-advanced-communes": ("Target", 2022, "1", "unit-xa", ODRL.eq, None, None, "au/15379/2004-08-31",
                               "ntm-advanced"),
-    "ntm-model-communes": ("Target", 2022, "1", "unit-xa", ODRL.eq, None, None, "au/15382/base", "ntm-model"),
+    "ntm-model-communes": ("Target", 2022, "1", "unit-xa", ODRL.eq, None, None, "au/15382/2019-12-01", "ntm-model"),
     "ntm-model-villages": ("Target", 2022, "11", "unit-thon", ODRL.eq, None, None, None, "ntm-model"),
     "national-standard-schools": ("Target", 2022, "1", "unit-truong", ODRL.eq, None, None,
                                   "school/mam-non-vinh-yen-15355", "school-national-standard"),
@@ -62,11 +62,9 @@ FIGURES = {
 
 
 @pytest.fixture(scope="module")
-def registry():
-    """The real unit registry (both eras), built once for this module."""
-    from vlkg.ingest.registry import build_registry
-
-    return build_registry().registry
+def registry(registry_build):
+    """The real unit registry (both eras), built once per session (build_fixture.registry_build)."""
+    return registry_build.registry
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +123,7 @@ def test_fourteen_figures_with_exact_values_units_and_comparators(store: Store) 
             r["unit"].value.removeprefix(KG), r["cmp"], r["change"] and r["change"].value.removeprefix(KG),
             r["outOf"] and int(r["outOf"].value), r["subject"] and r["subject"].value.removeprefix(ID),
             r["level"] and r["level"].value.removeprefix(KG))
-        assert r["area"] == NamedNode(ID + "au/393/base")
+        assert r["area"] == NamedNode(ID + "au/393/2004-08-31")
         assert r["period"] == NamedNode(f"http://reference.data.gov.uk/id/year/{seen[slug][1]}")
     expected = {k: (c, y, Decimal(v), *rest) for k, (c, y, v, *rest) in FIGURES.items()}
     assert seen == expected
@@ -139,11 +137,11 @@ def test_targets_are_set_by_the_meeting_and_serve_the_resolution(store: Store) -
           ?obs a kg:Target ; kg:valueType ?type ; kg:setBy ?set ; kg:contributesTo ?res ; qb:dataSet ?ds }""")
     assert len(rows) == 11
     assert {(r["type"], r["set"], r["res"], r["ds"]) for r in rows} == {(
-        KG.Planned, NamedNode(ID + "meeting/huyen-uy/393-base/khoa-xxvi/hn-08"),
+        KG.Planned, NamedNode(ID + "meeting/huyen-uy/393-2004-08-31/khoa-xxvi/hn-08"),
         NamedNode(ID + "doc/nq-dh-dang-bo-huyen-vinh-loc-xxvi"), NamedNode(ID + "dataset/targets"))}
     results = select(store, "SELECT * WHERE { ?obs a kg:Result ; kg:valueType ?type ; qb:dataSet ?ds }")
     assert {(r["type"], r["ds"]) for r in results} == {(KG.Reported, NamedNode(ID + "dataset/results"))}
-    assert NamedNode(ID + "obs/target/income-per-capita/393-base/2022") in {r["obs"] for r in rows}
+    assert NamedNode(ID + "obs/target/income-per-capita/393-2004-08-31/2022") in {r["obs"] for r in rows}
 
 
 # -- provenance -----------------------------------------------------------------------------------------
@@ -202,9 +200,9 @@ def test_officials_hold_their_posts_on_the_meeting_day(store: Store) -> None:
     got = {(r["name"].value, r["post"].value.removeprefix(ID), r["day"].value, r["exact"].value)
            for r in rows}
     assert got == {
-        ("Lê Văn Tiến", "post/ubnd/393-base/chu-tich", "2021-12-22",
+        ("Lê Văn Tiến", "post/ubnd/393-2004-08-31/chu-tich", "2021-12-22",
          "Chủ tịch UBND huyện Lê Văn Tiến phát biểu tại hội nghị."),
-        ("Lữ Minh Thư", "post/huyen-uy/393-base/bi-thu", "2021-12-22",
+        ("Lữ Minh Thư", "post/huyen-uy/393-2004-08-31/bi-thu", "2021-12-22",
          "Bí thư Huyện ủy Lữ Minh Thư, kết luận hội nghị."),
     }
     posts = select(store, "SELECT ?post ?label WHERE { ?t <http://www.w3.org/ns/opengov#post> ?post . "
@@ -217,16 +215,16 @@ def test_officials_hold_their_posts_on_the_meeting_day(store: Store) -> None:
 
 def test_vinh_hung_resolves_to_the_vinh_loc_commune(registry, store: Store) -> None:
     unit = registry.resolve("xã Vĩnh Hùng", on=MEETING_DAY, level="commune", parent="huyện Vĩnh Lộc")
-    assert unit.iri == NamedNode(ID + "au/15379/base")
-    assert store.query(f"""ASK {{ GRAPH ?g {{ <{ID}obs/target/ntm-advanced-communes/393-base/2022>
-                              <{KG}targetSubject> <{ID}au/15379/base> }} }}""")
+    assert unit.iri == NamedNode(ID + "au/15379/2004-08-31")
+    assert store.query(f"""ASK {{ GRAPH ?g {{ <{ID}obs/target/ntm-advanced-communes/393-2004-08-31/2022>
+                              <{KG}targetSubject> <{ID}au/15379/2004-08-31> }} }}""")
 
 
 def test_school_is_located_in_the_vinh_yen_commune_of_vinh_loc(article: GraphBuild) -> None:
     school = NamedNode(ID + "school/mam-non-vinh-yen-15355")
     props = {(t.predicate.value.rsplit("/", 1)[-1], str(t.object))
              for t in article.triples if t.subject == school}
-    assert ("location", f"<{ID}au/15355/base>") in props
+    assert ("location", f"<{ID}au/15355/2004-08-31>") in props
     assert ("locationBasis", f"<{KG}location-from-name>") in props
     assert ("22-rdf-syntax-ns#type", "<http://schema.org/Preschool>") in props
 

@@ -260,28 +260,30 @@ GOOD = """
 @prefix opengov: <http://www.w3.org/ns/opengov#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
 @prefix year: <http://reference.data.gov.uk/id/year/> .
 
-<au/38/base> a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hóa Province"@en ;
+<au/38/2004-08-31> a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hóa Province"@en ;
     skos:notation "38"^^kg:dvhcCode ; kg:level kg:level-province ; kg:unitType kg:type-tinh ;
-    schema:validThrough "2025-06-30"^^xsd:date ; geo:lat 19.806692 ; geo:long 105.785182 .
-<au/393/base> a kg:AdminUnitVersion, kg:District ; rdfs:label "Huyện Vĩnh Lộc"@vi, "Vĩnh Lộc District"@en ;
+    schema:validFrom "2004-08-31"^^xsd:date ; schema:validThrough "2025-06-30"^^xsd:date ;
+    geo:lat 19.806692 ; geo:long 105.785182 .
+<au/393/2004-08-31> a kg:AdminUnitVersion, kg:District ; rdfs:label "Huyện Vĩnh Lộc"@vi, "Vĩnh Lộc District"@en ;
     skos:notation "393"^^kg:dvhcCode ; kg:level kg:level-district ; kg:unitType kg:type-huyen ;
-    schema:isPartOf <au/38/base> ; schema:validThrough "2025-06-30"^^xsd:date .
-<au/15382/base> a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Minh Tân"@vi, "Minh Tân Commune"@en ;
+    schema:isPartOf <au/38/2004-08-31> ; schema:validFrom "2004-08-31"^^xsd:date ;
+    schema:validThrough "2025-06-30"^^xsd:date .
+<au/15382/2019-12-01> a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Minh Tân"@vi, "Minh Tân Commune"@en ;
     skos:notation "15382"^^kg:dvhcCode ; kg:level kg:level-commune ; kg:unitType kg:type-xa ;
-    schema:isPartOf <au/393/base> ; schema:validThrough "2025-06-30"^^xsd:date ;
-    geo:lat 20.063973 ; geo:long 105.652983 .
+    schema:isPartOf <au/393/2004-08-31> ; schema:validFrom "2019-12-01"^^xsd:date ;
+    schema:validThrough "2025-06-30"^^xsd:date ; geo:lat 20.063973 ; geo:long 105.652983 .
 <au/15382/2025-07-01> a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Biện Thượng"@vi, "Biện Thượng Commune"@en ;
     skos:notation "15382"^^kg:dvhcCode ; kg:level kg:level-commune ; kg:unitType kg:type-xa ;
     schema:validFrom "2025-07-01"^^xsd:date .
 
-<obs/target/income-per-capita/393-base/2022> a qb:Observation, kg:Target ;
+<obs/target/income-per-capita/393-2004-08-31/2022> a qb:Observation, kg:Target ;
     kg:valueType kg:Planned ; kg:indicator <indicator/income-per-capita> ;
-    sdmx-dimension:refArea <au/393/base> ; sdmx-dimension:refPeriod year:2022 ; kg:year "2022"^^xsd:gYear ;
+    sdmx-dimension:refArea <au/393/2004-08-31> ; sdmx-dimension:refPeriod year:2022 ; kg:year "2022"^^xsd:gYear ;
     kg:comparator odrl:gteq ; sdmx-measure:obsValue 55.9 ; kg:unit kg:unit-trieu-dong ;
-    kg:setBy <meeting/huyen-uy/393-base/khoa-xxvi/hn-08> ; prov:wasDerivedFrom <src/a/q/2206-2262> .
-<obs/result/main-targets-met/393-base/2021> a qb:Observation, kg:Result ;
+    kg:setBy <meeting/huyen-uy/393-2004-08-31/khoa-xxvi/hn-08> ; prov:wasDerivedFrom <src/a/q/2206-2262> .
+<obs/result/main-targets-met/393-2004-08-31/2021> a qb:Observation, kg:Result ;
     kg:valueType kg:Reported ; kg:indicator <indicator/main-targets-met> ;
-    sdmx-dimension:refArea <au/393/base> ; kg:year "2021"^^xsd:gYear ;
+    sdmx-dimension:refArea <au/393/2004-08-31> ; kg:year "2021"^^xsd:gYear ;
     kg:comparator kg:range ; sdmx-measure:obsValue 21.0 ; kg:valueMax 22.0 ; kg:outOf 26 ;
     kg:unit kg:unit-chi-tieu ; prov:wasDerivedFrom <src/a/q/2206-2262> .
 
@@ -291,34 +293,39 @@ GOOD = """
 <src/a/q/2206-2262/position> a oa:TextPositionSelector ; oa:start 2206 ; oa:end 2262 .
 
 <person/p-0123abcd> a foaf:Person ; foaf:name "Lữ Minh Thư"@vi .
-<post/huyen-uy/393-base/bi-thu> a org:Post ; org:role kg:role-secretary .
-<tenure/p-0123abcd/bi-thu-393-base/1> a org:Membership ; org:member <person/p-0123abcd> ;
-    org:organization <org/huyen-uy/393-base> ; org:role kg:role-secretary ;
-    opengov:post <post/huyen-uy/393-base/bi-thu> ; kg:attestedOn "2021-12-22"^^xsd:date ;
+<post/huyen-uy/393-2004-08-31/bi-thu> a org:Post ; org:role kg:role-secretary .
+<tenure/p-0123abcd/bi-thu-393-2004-08-31/1> a org:Membership ; org:member <person/p-0123abcd> ;
+    org:organization <org/huyen-uy/393-2004-08-31> ; org:role kg:role-secretary ;
+    opengov:post <post/huyen-uy/393-2004-08-31/bi-thu> ; kg:attestedOn "2021-12-22"^^xsd:date ;
     prov:wasDerivedFrom <src/a/q/2206-2262> .
-<meeting/huyen-uy/393-base/khoa-xxvi/hn-08> a schema:Event, kg:Meeting ; kg:ordinal 8 ; kg:partyTerm "XXVI" ;
-    schema:startDate "2021-12-22"^^xsd:date ; schema:organizer <org/huyen-uy/393-base> .
-<recognition/15382-base/ntm-advanced> a kg:Recognition ; kg:recognizes <au/15382/base> ;
+<meeting/huyen-uy/393-2004-08-31/khoa-xxvi/hn-08> a schema:Event, kg:Meeting ; kg:ordinal 8 ; kg:partyTerm "XXVI" ;
+    schema:startDate "2021-12-22"^^xsd:date ; schema:organizer <org/huyen-uy/393-2004-08-31> .
+<recognition/15382-2019-12-01/ntm-advanced> a kg:Recognition ; kg:recognizes <au/15382/2019-12-01> ;
     kg:level kg:ntm-advanced ; prov:wasDerivedFrom <src/a/q/2206-2262> .
 """
 
-U, T = ID + "au/15382/base", ID + "obs/target/income-per-capita/393-base/2022"
-R, POS = ID + "obs/result/main-targets-met/393-base/2021", ID + "src/a/q/2206-2262/position"
-TEN, MEET = ID + "tenure/p-0123abcd/bi-thu-393-base/1", ID + "meeting/huyen-uy/393-base/khoa-xxvi/hn-08"
+U, T = ID + "au/15382/2019-12-01", ID + "obs/target/income-per-capita/393-2004-08-31/2022"
+R, POS = ID + "obs/result/main-targets-met/393-2004-08-31/2021", ID + "src/a/q/2206-2262/position"
+TEN, MEET = ID + "tenure/p-0123abcd/bi-thu-393-2004-08-31/1", ID + "meeting/huyen-uy/393-2004-08-31/khoa-xxvi/hn-08"
 # name -> (triples to drop as (subject, predicate), Turtle to add, the one (node, rule) expected)
 BREAKAGES = {
-    "unit version with two notations": ([], '<au/15382/base> skos:notation "15399"^^kg:dvhcCode .',
+    "unit version with two notations": ([], '<au/15382/2019-12-01> skos:notation "15399"^^kg:dvhcCode .',
                                         (U, "AdminUnitVersion-notation")),
-    "notation without the code datatype": ([(U, "skos:notation")], '<au/15382/base> skos:notation "15382" .',
+    "notation without the code datatype": ([(U, "skos:notation")], '<au/15382/2019-12-01> skos:notation "15382" .',
                                            (U, "AdminUnitVersion-notation")),
-    "unit version without English label": ([(U, "rdfs:label")], '<au/15382/base> rdfs:label "Xã Minh Tân"@vi .',
+    "unit version without English label": ([(U, "rdfs:label")], '<au/15382/2019-12-01> rdfs:label "Xã Minh Tân"@vi .',
                                            (U, "AdminUnitVersion-labels")),
-    "unknown level": ([(U, "kg:level")], "<au/15382/base> kg:level kg:level-village .",
+    "unknown level": ([(U, "kg:level")], "<au/15382/2019-12-01> kg:level kg:level-village .",
                       (U, "AdminUnitVersion-level")),
-    "parent that is not a unit version": ([(U, "schema:isPartOf")], "<au/15382/base> schema:isPartOf <org/x> .",
+    "parent that is not a unit version": ([(U, "schema:isPartOf")], "<au/15382/2019-12-01> schema:isPartOf <org/x> .",
                                           (U, "AdminUnitVersion-parent")),
-    "no validity date": ([(U, "schema:validThrough")], "", (U, "AdminUnitVersion-validity")),
-    "latitude and longitude swapped": ([(U, "geo:lat")], "<au/15382/base> geo:lat 105.652983 .",
+    # Every version has a schema:validFrom since the registry of all versions 2003-2025 (validThrough alone,
+    # the old "base" versions' only date, is no longer enough): drop it, the validFrom rule reports it.
+    "no validity date": ([(U, "schema:validFrom")], "", (U, "AdminUnitVersion-validFrom")),
+    "valid from after valid through": ([(U, "schema:validFrom")],
+                                       '<au/15382/2019-12-01> schema:validFrom "2025-07-01"^^xsd:date .',
+                                       (U, "AdminUnitVersion-validFrom")),
+    "latitude and longitude swapped": ([(U, "geo:lat")], "<au/15382/2019-12-01> geo:lat 105.652983 .",
                                        (U, "AdminUnitVersion-lat")),
     "target without a unit": ([(T, "kg:unit")], "", (T, "Observation-unit")),
     "target with an integer value": ([(T, "sdmx-measure:obsValue")], f"<{T}> sdmx-measure:obsValue 56 .",
@@ -328,7 +335,7 @@ BREAKAGES = {
     "target with an unknown comparator": ([(T, "kg:comparator")], f"<{T}> kg:comparator odrl:neq .",
                                           (T, "Observation-comparator")),
     "target whose area is not a unit version": ([(T, "sdmx-dimension:refArea")],
-                                                f"<{T}> sdmx-dimension:refArea <org/huyen-uy/393-base> .",
+                                                f"<{T}> sdmx-dimension:refArea <org/huyen-uy/393-2004-08-31> .",
                                                 (T, "Observation-refArea")),
     "target marked reported": ([(T, "kg:valueType")], f"<{T}> kg:valueType kg:Reported .",
                                (T, "Target-valueType")),
@@ -353,7 +360,7 @@ def data_graph(drop=(), add: str = "") -> rdflib.Graph:
         prefix, local = curie.split(":")
         g.remove((URIRef(s), URIRef(PREFIXES[prefix] + local), None))
     if add:
-        g.parse(data=GOOD.split("\n<au/38/base>")[0] + add, format="turtle")
+        g.parse(data=GOOD.split("\n<au/38/2004-08-31>")[0] + add, format="turtle")
     return g
 
 

@@ -27,9 +27,13 @@ CODES = ("38", "393", "15349", "15352", "15379", "15382", "15388", "15391", "153
 @pytest.fixture(scope="module")
 def sample(registry_build) -> tuple[list[Triple], list[Triple]]:
     registry = registry_build
-    keep = {NamedNode(f"{ID}au/{c}/{v}") for c in CODES for v in ("base", "2025-07-01")}
-    keep |= {NamedNode(f"{ID}code/dvhc/{c}") for c in CODES}
-    units = [t for g in (registry.legacy, registry.new) for t in g.triples if t.subject in keep]
+    # every version of these codes 2003-2025 (id/au/{code}/{validFrom}), so each schema:isPartOf has its target
+    versions = tuple(f"{ID}au/{c}/" for c in CODES)
+    codes = {NamedNode(f"{ID}code/dvhc/{c}") for c in CODES}
+    units = [t for g in (registry.legacy, registry.new) for t in g.triples
+             if t.subject in codes or (isinstance(t.subject, NamedNode) and t.subject.value.startswith(versions)
+                                       and t.subject.value.count("/") == ID.count("/") + 2)]
+    assert len({t.subject for t in units}) == 14 + len(CODES)  # 14 versions, e.g. 15382 is three
     article = [t for g in build_articles(DATA, registry.registry) for t in g.triples]
     return units + article, build_ontology().triples
 
@@ -54,13 +58,13 @@ def _first_subject(data, predicate: str) -> str:
 
 
 BREAKAGES = {
-    "second notation": lambda d: [*d, Triple(NamedNode(ID + "au/15382/base"), NamedNode(SKOS + "notation"),
+    "second notation": lambda d: [*d, Triple(NamedNode(ID + "au/15382/2019-12-01"), NamedNode(SKOS + "notation"),
                                              Literal("99999", datatype=NamedNode(KG + "dvhcCode")))],
-    "untyped notation": lambda d: _replace(d, ID + "au/15379/base", SKOS + "notation", Literal("15379")),
-    "latitude outside Vietnam": lambda d: _replace(d, ID + "au/15349/base", GEO + "lat",
+    "untyped notation": lambda d: _replace(d, ID + "au/15379/2004-08-31", SKOS + "notation", Literal("15379")),
+    "latitude outside Vietnam": lambda d: _replace(d, ID + "au/15349/2019-12-01", GEO + "lat",
                                                    Literal("48.85", datatype=NamedNode(
                                                        "http://www.w3.org/2001/XMLSchema#decimal"))),
-    "level missing": lambda d: _replace(d, ID + "au/393/base", KG + "level", None),
+    "level missing": lambda d: _replace(d, ID + "au/393/2004-08-31", KG + "level", None),
     "observation without value": lambda d: _replace(d, _first_subject(d, SDMX_MEASURE + "obsValue"),
                                                     SDMX_MEASURE + "obsValue", None),
     "observation without unit": lambda d: _replace(d, _first_subject(d, KG + "unit"), KG + "unit", None),
@@ -83,7 +87,7 @@ def test_report_names_node_and_rule(sample):
     data, ontology = sample
     violations = check(BREAKAGES["second notation"](list(data)), ontology)
     text = report(violations)
-    assert ID + "au/15382/base" in text
+    assert ID + "au/15382/2019-12-01" in text
     assert "MaxCount" in text and "notation" in text
 
 
