@@ -72,7 +72,7 @@ def build_meta(cfg: dict[str, Any], graph_builds: list[GraphBuild], dumps: list[
         (DCAT.version, lit(str(cfg["version"]))),
         (VOID.uriSpace, lit(ID)), (VOID.triples, lit(dataset_triples)),
         (VOID.sparqlEndpoint, NamedNode(BASE + "sparql")),
-        (VOID.exampleResource, NamedNode(ID + "au/15382/base")),
+        (VOID.exampleResource, NamedNode(ID + "au/15382/2019-12-01")),
         (VOID.exampleResource, NamedNode(ID + "au/15382/2025-07-01")),
     ])
     publisher = NamedNode(ID + "org/vlkg-team")

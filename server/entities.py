@@ -1,7 +1,7 @@
 """Blueprint: every IRI of the data resolves here — /id/…, /def/… (ontology terms), /graph/… (named graphs).
 
 HTML for browsers, Turtle / N-Triples / JSON-LD / RDF-XML by content negotiation, `?format=`, or a file
-extension (`/id/au/15382/base.ttl`). The RDF is every triple with the IRI as subject, from all graphs,
+extension (`/id/au/15382/2019-12-01.ttl`). The RDF is every triple with the IRI as subject, from all graphs,
 deduplicated; the HTML page adds labels, incoming links, quotes and unit versions.
 """
 
