@@ -46,7 +46,7 @@ def trig() -> str:
 
 FILLER = 150  # extra communes at level-commune, so that its incoming links need two pages
 _FILLER = "\n".join(
-    f'  id:au/{20000 + n}/base a kg:AdminUnitVersion, kg:Commune ; kg:level kg:level-commune ; '
+    f'  id:au/{20000 + n}/2004-08-31 a kg:AdminUnitVersion, kg:Commune ; kg:level kg:level-commune ; '
     f'rdfs:label "Xã Thử {n}"@vi .' for n in range(FILLER)
 )
 _TRIG_PREFIXES = sparql_prefixes().replace("PREFIX ", "@prefix ").replace(">\n", "> .\n")
@@ -64,36 +64,39 @@ _TRIG = _TRIG_PREFIXES + f"""
   kg:dvhcCode a rdfs:Datatype ; rdfs:label "GSO administrative unit code"@en .
 }}
 <{g}ref/dvhc-legacy> {{
-  id:au/38/base a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
-    schema:validThrough "2025-06-30"^^xsd:date .
-  id:au/393/base a kg:AdminUnitVersion, kg:District ; rdfs:label "Huyện Vĩnh Lộc"@vi, "Vinh Loc District"@en ;
-    schema:isPartOf id:au/38/base ; schema:validThrough "2025-06-30"^^xsd:date .
-  id:au/15382/base a kg:AdminUnitVersion, kg:Commune ;
+  id:au/38/2004-08-31 a kg:AdminUnitVersion, kg:Province ; rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
+    schema:validFrom "2004-08-31"^^xsd:date ; schema:validThrough "2025-06-30"^^xsd:date ; kg:firstRecorded true .
+  id:au/393/2004-08-31 a kg:AdminUnitVersion, kg:District ; rdfs:label "Huyện Vĩnh Lộc"@vi, "Vinh Loc District"@en ;
+    schema:isPartOf id:au/38/2004-08-31 ; schema:validFrom "2004-08-31"^^xsd:date ;
+    schema:validThrough "2025-06-30"^^xsd:date ; kg:firstRecorded true .
+  id:au/15382/2019-12-01 a kg:AdminUnitVersion, kg:Commune ;
     rdfs:label "Xã Minh Tân"@vi, "Minh Tân Commune"@en ; schema:name "Xã Minh Tân"@vi ;
     skos:altLabel "Minh Tân"@vi ; kg:asciiName "Xa Minh Tan" ;
     skos:notation "15382"^^kg:dvhcCode ; kg:code id:code/dvhc/15382 ; kg:level kg:level-commune ;
-    schema:isPartOf id:au/393/base ; schema:validThrough "2025-06-30"^^xsd:date ;
+    schema:isPartOf id:au/393/2004-08-31 ; schema:validFrom "2019-12-01"^^xsd:date ;
+    schema:validThrough "2025-06-30"^^xsd:date ;
     vl:successor id:au/15382/2025-07-01 ; vl:endEvent id:event/2025-07-01/au/15382 ;
-    geo:lat 20.063973 ; geo:long 105.652983 ; kg:attestedIn id:doc/dvhc-legacy-register .
-  id:au/15379/base a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Vĩnh Hùng"@vi, "Vinh Hung Commune"@en ;
-    kg:code id:code/dvhc/15379 ; schema:isPartOf id:au/393/base ; schema:validThrough "2025-06-30"^^xsd:date ;
-    vl:successor id:au/15382/2025-07-01 .
-  id:code/dvhc/15382 a kg:DvhcCode ; skos:notation "15382"^^kg:dvhcCode ; kg:denotedVersion id:au/15382/base .
+    geo:lat 20.063973 ; geo:long 105.652983 ; kg:attestedIn id:doc/gso-dvhc-register .
+  id:au/15379/2004-08-31 a kg:AdminUnitVersion, kg:Commune ; rdfs:label "Xã Vĩnh Hùng"@vi, "Vinh Hung Commune"@en ;
+    kg:code id:code/dvhc/15379 ; schema:isPartOf id:au/393/2004-08-31 ; schema:validFrom "2004-08-31"^^xsd:date ;
+    schema:validThrough "2025-06-30"^^xsd:date ; kg:firstRecorded true ; vl:successor id:au/15382/2025-07-01 .
+  id:code/dvhc/15382 a kg:DvhcCode ; skos:notation "15382"^^kg:dvhcCode ; kg:denotedVersion id:au/15382/2019-12-01 .
 {_FILLER}
-  id:code/dvhc/15379 a kg:DvhcCode ; skos:notation "15379"^^kg:dvhcCode ; kg:denotedVersion id:au/15379/base .
+  id:code/dvhc/15379 a kg:DvhcCode ; skos:notation "15379"^^kg:dvhcCode ; kg:denotedVersion id:au/15379/2004-08-31 .
 }}
 <{g}ref/dvhc-2025> {{
   id:au/38/2025-07-01 a kg:AdminUnitVersion, kg:Province ;
     rdfs:label "Tỉnh Thanh Hóa"@vi, "Thanh Hoa Province"@en ;
-    schema:validFrom "2025-07-01"^^xsd:date ; vl:predecessor id:au/38/base .
+    schema:validFrom "2025-07-01"^^xsd:date ; vl:predecessor id:au/38/2004-08-31 .
   id:au/15382/2025-07-01 a kg:AdminUnitVersion, kg:Commune ;
     rdfs:label "Xã Biện Thượng"@vi, "Bien Thuong Commune"@en ; kg:code id:code/dvhc/15382 ;
     schema:isPartOf id:au/38/2025-07-01 ; schema:validFrom "2025-07-01"^^xsd:date ;
-    vl:predecessor id:au/15379/base, id:au/15382/base ; vl:startEvent id:event/2025-07-01/au/15382 ;
-    kg:areaKm2 65.4 ; kg:attestedIn id:doc/qd-19-2025-ttg .
+    vl:predecessor id:au/15379/2004-08-31, id:au/15382/2019-12-01 ; vl:startEvent id:event/2025-07-01/au/15382 ;
+    kg:areaKm2 65.4 ; kg:attestedIn id:doc/cv-1027-ctk-cscl .
   id:code/dvhc/15382 a kg:DvhcCode ; kg:denotedVersion id:au/15382/2025-07-01 .
   id:event/2025-07-01/au/15382 a vl:ChangeEvent, vl:Combination ; dcterms:date "2025-07-01"^^xsd:date ;
-    dcterms:isPartOf id:event/2025-07-01/reform ; kg:legalBasis id:doc/nq-76-2025-ubtvqh15 .
+    dcterms:isPartOf id:event/2025-07-01/reform ; kg:legalBasis id:doc/act/1686-nq-ubtvqh15 ;
+    kg:legalClause id:doc/act/1686-nq-ubtvqh15/clause/63 .
 }}
 <{g}src/{ARTICLE}> {{
   id:src/{ARTICLE} a schema:NewsArticle, prov:Entity ;
@@ -104,11 +107,11 @@ _TRIG = _TRIG_PREFIXES + f"""
     oa:hasSelector {SR}/quote, {SR}/position .
   {SR}/quote a oa:TextQuoteSelector ; oa:exact {_lit(QUOTE)}@vi .
   {SR}/position a oa:TextPositionSelector ; oa:start {Q_START} ; oa:end {Q_END} .
-  id:obs/target/income-per-capita/393-base/2022 a qb:Observation, kg:Target ;
+  id:obs/target/income-per-capita/393-2004-08-31/2022 a qb:Observation, kg:Target ;
     kg:valueType kg:Planned ; kg:indicator id:indicator/income-per-capita ;
-    sdmx-dimension:refArea id:au/393/base ; kg:year "2022"^^xsd:gYear ;
+    sdmx-dimension:refArea id:au/393/2004-08-31 ; kg:year "2022"^^xsd:gYear ;
     sdmx-measure:obsValue 55.9 ; kg:comparator odrl:gteq ; prov:wasDerivedFrom {SR} .
-  id:au/15382/base rdfs:label "Xã Minh Tân"@vi .
+  id:au/15382/2019-12-01 rdfs:label "Xã Minh Tân"@vi .
 }}
 <{g}meta> {{
   id:dataset/vlkg a void:Dataset, dcat:Dataset ; dcterms:title "Vĩnh Lộc knowledge graph"@en ;

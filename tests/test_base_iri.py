@@ -66,7 +66,7 @@ def test_no_dump_mentions_the_old_base(rebased: tuple[Path, dict]) -> None:
         data = gzip.decompress(f.read_bytes())
         assert OLD_HOST not in data, f.name
     dataset = gzip.decompress((out / "dumps" / "vlkg.nq.gz").read_bytes())
-    assert f"<{NEW}id/au/15382/base>".encode() in dataset
+    assert f"<{NEW}id/au/15382/2019-12-01>".encode() in dataset
     turtle = gzip.decompress((out / "dumps" / "graph-ref-dvhc-2025.ttl.gz").read_bytes())
     assert f"@prefix kg: <{NEW}def/> .".encode() in turtle  # the dumps' prefixes follow the base too
 
@@ -88,7 +88,7 @@ def test_manifest_records_the_base_and_its_graphs_follow(rebased: tuple[Path, di
 
 
 def test_code_15382_versions_exist_under_the_new_base(rebased_store, rebased: tuple[Path, dict]) -> None:
-    base = NamedNode(NEW + "id/au/15382/base")
+    base = NamedNode(NEW + "id/au/15382/2019-12-01")
     merged = NamedNode(NEW + "id/au/15382/2025-07-01")
     for version in (base, merged):
         assert next(rebased_store.quads_for_pattern(version, None, None), None) is not None, version
@@ -133,15 +133,15 @@ def test_served_under_the_builds_base_iri(rebased: tuple[Path, dict], monkeypatc
     try:
         assert app.config["VLKG"]["base_iri"] == NEW  # from the manifest, no --base-iri given
         client = app.test_client()
-        page = client.get("/id/au/15382/base")
+        page = client.get("/id/au/15382/2019-12-01")
         assert page.status_code == 200
         html = page.get_data(as_text=True)
-        assert f"{NEW}id/au/15382/base" in html and "Minh Tân" in html
+        assert f"{NEW}id/au/15382/2019-12-01" in html and "Minh Tân" in html
         assert OLD not in html
-        turtle = client.get("/id/au/15382/base.ttl")
+        turtle = client.get("/id/au/15382/2019-12-01.ttl")
         assert turtle.status_code == 200
         text = turtle.get_data(as_text=True)
-        assert f"<{NEW}id/au/15382/base>" in text or f"<{NEW}id/>" in text
+        assert f"<{NEW}id/au/15382/2019-12-01>" in text or f"<{NEW}id/>" in text
         assert OLD not in text
         # the predefined prefixes kg: and id: follow the served base
         query = "SELECT ?p ?n WHERE { BIND(kg:code AS ?p) BIND(id:x AS ?n) }"
@@ -159,14 +159,14 @@ def test_serve_warns_when_the_base_iri_is_not_the_builds(rebased: tuple[Path, di
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VLKG_BASE_IRI", raising=False)
     result = CliRunner().invoke(main, ["serve", "--store", str(rebased[0]), "--base-iri", OLD,
-                                       "--get", "/id/au/15382/base"])
+                                       "--get", "/id/au/15382/2019-12-01"])
     assert result.exit_code == 1  # the entity is not under the base asked for: 404
     assert f"serving with base IRI {OLD}" in result.stderr
     assert f"was made for {NEW}" in result.stderr
-    result = CliRunner().invoke(main, ["serve", "--store", str(rebased[0]), "--get", "/id/au/15382/base"])
+    result = CliRunner().invoke(main, ["serve", "--store", str(rebased[0]), "--get", "/id/au/15382/2019-12-01"])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr
-    assert f"{NEW}id/au/15382/base" in result.stdout
+    assert f"{NEW}id/au/15382/2019-12-01" in result.stdout
 
 
 # ---- the option, the pieces ----
@@ -230,7 +230,7 @@ def test_entity_page_shows_the_code_history_under_the_new_base(rebased: tuple[Pa
     monkeypatch.delenv("VLKG_BASE_IRI", raising=False)
     app = create_app({"store": str(rebased[0])})
     try:
-        html = app.test_client().get("/id/au/15382/base").get_data(as_text=True)
+        html = app.test_client().get("/id/au/15382/2019-12-01").get_data(as_text=True)
         assert "Every version with the same code" in html and "Xã Biện Thượng" in html
     finally:
         app.extensions["vlkg"].close()

@@ -21,19 +21,27 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def count(store, where: str) -> int:
-    q = f"PREFIX kg: <{KG}> PREFIX schema: <http://schema.org/> SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"
+    q = (f"PREFIX kg: <{KG}> PREFIX schema: <http://schema.org/> "
+         f"PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
     return int(next(iter(store.query(q, use_default_graph_as_union=True)))["n"].value)
 
 
+# Every version 2003-2025 has schema:validFrom now: the two registers are the versions open on the last day
+# before the reform (validThrough 2025-06-30) and those starting with it (validFrom 2025-07-01); no district
+# survives the reform. The totals are all versions of each level from the first register on.
 @pytest.mark.parametrize(("level", "era", "expected"), [
-    ("Province", "schema:validThrough", 63),
-    ("District", "schema:validThrough", 696),
-    ("Commune", "schema:validThrough", 10035),
-    ("Province", "schema:validFrom", 34),
-    ("Commune", "schema:validFrom", 3321),
+    ("Province", 'schema:validThrough "2025-06-30"^^xsd:date', 63),
+    ("District", 'schema:validThrough "2025-06-30"^^xsd:date', 696),
+    ("Commune", 'schema:validThrough "2025-06-30"^^xsd:date', 10035),
+    ("Province", 'schema:validFrom "2025-07-01"^^xsd:date', 34),
+    ("District", 'schema:validFrom "2025-07-01"^^xsd:date', 0),
+    ("Commune", 'schema:validFrom "2025-07-01"^^xsd:date', 3321),
+    ("Province", "schema:validFrom ?d", 162),
+    ("District", "schema:validFrom ?d", 1058),
+    ("Commune", "schema:validFrom ?d", 16586),
 ])
 def test_registry_counts_are_exact(built_store, level, era, expected):
-    assert count(built_store, f"?u a kg:{level} ; {era} ?d") == expected
+    assert count(built_store, f"?u a kg:{level} ; {era}") == expected
 
 
 def test_build_layout(built):
@@ -245,11 +253,11 @@ def test_shape_violation_fails_with_node_and_rule(built, tmp_path):
     (data / "links").mkdir(exist_ok=True)
     # a second, conflicting code on a unit version violates the AdminUnitVersion shape
     (data / "links" / "bad.ttl").write_text(
-        '<https://vinhloc-kg.example/id/au/15382/base> skos:notation "99999"^^kg:dvhcCode .\n', encoding="utf-8")
+        '<https://vinhloc-kg.example/id/au/15382/2019-12-01> skos:notation "99999"^^kg:dvhcCode .\n', encoding="utf-8")
     with pytest.raises(BuildError) as err:
         run_build(out=out, data_dir=data, progress=False)
     message = str(err.value)
-    assert "https://vinhloc-kg.example/id/au/15382/base" in message
+    assert "https://vinhloc-kg.example/id/au/15382/2019-12-01" in message
     assert "notation" in message
     assert _snapshot(out) == before
 

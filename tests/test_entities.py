@@ -48,14 +48,14 @@ def parsed(body: bytes, fmt: RdfFormat) -> set[tuple[str, str, str]]:
 # --- HTML -----------------------------------------------------------------------------------------
 
 def test_unit_page_labels_groups_and_links(client) -> None:
-    page = html(client, "/id/au/15382/base")
+    page = html(client, "/id/au/15382/2019-12-01")
     assert "<h1>Xã Minh Tân" in page
     assert page.index("Xã Minh Tân") < page.index("Minh Tân Commune"), "Vietnamese label comes first"
     assert '<span class="lang" title="ngôn ngữ · language">en</span>' in page
     for group in ('id="identity"', 'id="hierarchy"', 'id="provenance"', 'id="other"'):
         assert group in page
     # our IRIs link to our pages, with the label of the linked resource; external IRIs link out
-    assert re.search(r'<a class="res" href="/id/au/393/base"[^>]*>Huyện Vĩnh Lộc', page)
+    assert re.search(r'<a class="res" href="/id/au/393/2004-08-31"[^>]*>Huyện Vĩnh Lộc', page)
     assert 'href="http://schema.org/isPartOf"' in page
     # typed literals keep their datatype, shown as a CURIE linked to its definition
     xsd_date = r'2025-06-30</span>\s*<span class="dt"><a href="http://www.w3.org/2001/XMLSchema#date">xsd:date'
@@ -66,7 +66,7 @@ def test_unit_page_labels_groups_and_links(client) -> None:
 
 
 def test_unit_versions_and_successors(client) -> None:
-    page = html(client, "/id/au/15382/base")
+    page = html(client, "/id/au/15382/2019-12-01")
     versions = page[page.index('id="versions"'):page.index('id="identity"')]
     assert "/id/au/15382/2025-07-01" in versions and "Xã Biện Thượng" in versions
     assert "2025-06-30" in versions and "2025-07-01" in versions
@@ -87,19 +87,19 @@ def test_code_page_lists_every_version_with_dates(client) -> None:
     table = page[page.index("<table class=\"versions\">"):page.index("</table>")]
     rows = table.split("<tr")[2:]
     assert len(rows) == 2
-    assert "/id/au/15382/base" in rows[0] and "2025-06-30" in rows[0]
+    assert "/id/au/15382/2019-12-01" in rows[0] and "2025-06-30" in rows[0]
     assert "/id/au/15382/2025-07-01" in rows[1] and "2025-07-01" in rows[1]
 
 
 def test_fact_from_an_article_shows_its_quote_and_source(client) -> None:
     article_link = f'/id/src/{ARTICLE}?start={Q_START}&amp;end={Q_END}#quote'
-    obs = html(client, "/id/obs/target/income-per-capita/393-base/2022")
+    obs = html(client, "/id/obs/target/income-per-capita/393-2004-08-31/2022")
     source = obs[obs.index('id="source"'):]
     assert f"“{QUOTE}”" in source and article_link in source
     # the district page shows the quote next to the incoming fact that refers to it
-    district = html(client, "/id/au/393/base")
+    district = html(client, "/id/au/393/2004-08-31")
     incoming = district[district.index('id="incoming"'):]
-    assert "/id/obs/target/income-per-capita/393-base/2022" in incoming
+    assert "/id/obs/target/income-per-capita/393-2004-08-31/2022" in incoming
     assert f"“{QUOTE}”" in incoming and article_link in incoming
 
 
@@ -157,18 +157,18 @@ RDF_CASES = [
 @pytest.mark.parametrize(("media_type", "fmt", "ext"), RDF_CASES)
 def test_rdf_by_accept_and_by_extension_is_the_subject_description(
         client, build: Path, media_type: str, fmt: RdfFormat, ext: str) -> None:
-    expected = subject_triples(build, ID + "au/15382/base")
-    by_accept = client.get("/id/au/15382/base", headers={"Accept": media_type})
+    expected = subject_triples(build, ID + "au/15382/2019-12-01")
+    by_accept = client.get("/id/au/15382/2019-12-01", headers={"Accept": media_type})
     assert by_accept.status_code == 200 and by_accept.mimetype == media_type
     assert "Accept" in by_accept.headers["Vary"]
     assert parsed(by_accept.data, fmt) == expected
-    by_ext = client.get(f"/id/au/15382/base.{ext}")
+    by_ext = client.get(f"/id/au/15382/2019-12-01.{ext}")
     assert by_ext.status_code == 200 and by_ext.mimetype == media_type
     assert by_ext.data == by_accept.data
 
 
 def test_description_is_deduplicated_across_graphs(client) -> None:
-    nt = client.get("/id/au/15382/base.nt").get_data(as_text=True)
+    nt = client.get("/id/au/15382/2019-12-01.nt").get_data(as_text=True)
     assert nt.count('<http://www.w3.org/2000/01/rdf-schema#label> "Xã Minh Tân"@vi') == 1
     assert len(nt.strip().splitlines()) == len(set(nt.strip().splitlines()))
 
@@ -185,36 +185,36 @@ def test_description_is_deduplicated_across_graphs(client) -> None:
 ])
 def test_accept_header_with_q_values(client, accept: str | None, expected: str) -> None:
     headers = {"Accept": accept} if accept is not None else {}
-    r = client.get("/id/au/393/base", headers=headers)
+    r = client.get("/id/au/393/2004-08-31", headers=headers)
     assert r.status_code == 200 and r.mimetype == expected
 
 
 def test_format_parameter_overrides_accept(client) -> None:
-    r = client.get("/id/au/393/base?format=nt", headers={"Accept": "text/html"})
+    r = client.get("/id/au/393/2004-08-31?format=nt", headers={"Accept": "text/html"})
     assert r.mimetype == "application/n-triples"
-    bad = client.get("/id/au/393/base?format=pdf")  # one negotiation for every surface: 406, as on /sparql
+    bad = client.get("/id/au/393/2004-08-31?format=pdf")  # one negotiation for every surface: 406, as on /sparql
     assert bad.status_code == 406 and b"text/turtle (format=turtle)" in bad.data
 
 
 def test_unproducible_accept_is_406_listing_offers(client) -> None:
-    r = client.get("/id/au/393/base", headers={"Accept": "application/pdf"})
+    r = client.get("/id/au/393/2004-08-31", headers={"Accept": "application/pdf"})
     assert r.status_code == 406
     assert b"text/turtle" in r.data and b"application/ld+json" in r.data
 
 
 def test_etag_tied_to_build_and_304_on_revalidation(client) -> None:
-    r = client.get("/id/au/15382/base", headers={"Accept": "text/turtle"})
+    r = client.get("/id/au/15382/2019-12-01", headers={"Accept": "text/turtle"})
     etag = r.headers["ETag"]
     assert BUILD_ID in etag and "max-age" in r.headers["Cache-Control"]
-    again = client.get("/id/au/15382/base", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    again = client.get("/id/au/15382/2019-12-01", headers={"Accept": "text/turtle", "If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     nt = {"Accept": "application/n-triples", "If-None-Match": etag}
-    other = client.get("/id/au/15382/base", headers=nt)
+    other = client.get("/id/au/15382/2019-12-01", headers=nt)
     assert other.status_code == 200 and other.headers["ETag"] != etag
 
 
 def test_head_request(client) -> None:
-    r = client.head("/id/au/15382/base.ttl")
+    r = client.head("/id/au/15382/2019-12-01.ttl")
     assert r.status_code == 200 and r.data == b""
 
 
@@ -237,13 +237,13 @@ def test_unit_code_without_version_points_to_the_code_page(client) -> None:
 
 
 def test_trailing_slash_points_to_the_iri(client) -> None:
-    r = client.get("/id/au/15382/base/")
-    assert r.status_code == 404 and b"/id/au/15382/base\n" in r.data
+    r = client.get("/id/au/15382/2019-12-01/")
+    assert r.status_code == 404 and b"/id/au/15382/2019-12-01\n" in r.data
 
 
 @pytest.mark.parametrize("path", [
     "/id/Vĩnh-Lộc", "/id/x%20y", "/id/%3Cscript%3E", "/id/%FF%FE", "/id/a%7Cb", "/id/a%5Cb",
-    "/id/..%2F..%2Fetc", "/id/" + "a" * 5000, "/id/au/15382/base.exe", "/id/a%00b", "/graph/%22", "/def/%60x",
+    "/id/..%2F..%2Fetc", "/id/" + "a" * 5000, "/id/au/15382/2019-12-01.exe", "/id/a%00b", "/graph/%22", "/def/%60x",
 ])
 def test_odd_paths_never_500(client, path: str) -> None:
     r = client.get(path, headers={"Accept": BROWSER})

@@ -24,18 +24,18 @@ def client(tmp_path_factory: pytest.TempPathFactory):
 
 def test_jsonld_is_compacted_with_an_inline_context(client) -> None:
     """It came back expanded with no @context: every key a full IRI."""
-    r = client.get("/id/au/15382/base.jsonld")
+    r = client.get("/id/au/15382/2019-12-01.jsonld")
     assert r.status_code == 200 and r.mimetype == "application/ld+json"
     doc = json.loads(r.data)
-    assert doc["@id"] == ID + "au/15382/base"
+    assert doc["@id"] == ID + "au/15382/2019-12-01"
     context = doc["@context"]
     assert context["rdfs"] == PREFIXES["rdfs"] and set(context) <= set(PREFIXES)
     assert "rdfs:label" in doc and not any(k.startswith("http") for k in doc)
     expanded = {(str(t.subject), str(t.predicate), str(t.object)) for t in parse(io.BytesIO(r.data), RdfFormat.JSON_LD)}
-    again = client.get("/id/au/15382/base.nt")
+    again = client.get("/id/au/15382/2019-12-01.nt")
     assert expanded == {(str(t.subject), str(t.predicate), str(t.object))
                         for t in parse(io.BytesIO(again.data), RdfFormat.N_TRIPLES)}
-    assert client.get("/id/au/15382/base.jsonld").data == r.data  # the same bytes every time
+    assert client.get("/id/au/15382/2019-12-01.jsonld").data == r.data  # the same bytes every time
 
 
 def test_the_context_is_published(client) -> None:
@@ -45,13 +45,13 @@ def test_the_context_is_published(client) -> None:
 
 
 def test_unknown_extension_names_the_supported_ones(client) -> None:
-    """/id/…/base.json said "there is no resource" instead of naming the supported extensions."""
-    r = client.get("/id/au/15382/base.json", headers={"Accept": "text/plain"})
+    """/id/…/2019-12-01.json said "there is no resource" instead of naming the supported extensions."""
+    r = client.get("/id/au/15382/2019-12-01.json", headers={"Accept": "text/plain"})
     assert r.status_code == 404
     text = r.get_data(as_text=True)
     assert "exists, but .json is not a format this server offers" in text
     for ext in ("ttl", "nt", "jsonld", "rdf", "html"):
-        assert f"base.{ext}" in text
+        assert f"au/15382/2019-12-01.{ext}" in text
 
 
 def test_not_found_hint_searches_the_name_in_the_path(client) -> None:

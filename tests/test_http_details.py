@@ -21,7 +21,7 @@ from vlkg.server.errors import ERRORS, Problem, error_response
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BASE_IRI = "https://vinhloc-kg.example/"
-ENTITY = "/id/au/15382/base"
+ENTITY = "/id/au/15382/2019-12-01"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
 
 # One request per GET route, by endpoint name: a new route must be added here (test_every_get_route_is_sampled).
@@ -153,14 +153,14 @@ def test_errors_look_the_same_everywhere(client: Any, url: str, accept: str | No
 
 
 def test_not_acceptable_is_406_on_every_negotiating_route(client: Any) -> None:
-    for url in ("/id/au/393/base", "/dumps/", "/.well-known/void", "/id/au/393/base?format=pdf"):
+    for url in ("/id/au/393/2004-08-31", "/dumps/", "/.well-known/void", "/id/au/393/2004-08-31?format=pdf"):
         r = client.get(url, headers={"Accept": "application/pdf"})
         assert r.status_code == 406, url
         assert "Offered" in r.get_data(as_text=True), url
 
 
 def test_q_zero_excludes_a_type_even_under_a_wildcard(client: Any) -> None:
-    r = client.get("/id/au/393/base", headers={"Accept": "text/html;q=0, */*"})
+    r = client.get("/id/au/393/2004-08-31", headers={"Accept": "text/html;q=0, */*"})
     assert r.status_code == 200 and r.mimetype != "text/html"
     r = client.get("/dumps/", headers={"Accept": "text/html;q=0, */*;q=0.5"})
     assert r.mimetype == "application/json"
