@@ -363,7 +363,7 @@ def _transition(h: History, open_: dict[str, Version], prev: Snapshot, snap: Sna
             h.links.append((uid(old), uid(nv), ev.id, "same-code"))
             if a[c].type != b[c].type:
                 ev.kinds.add("upgrade" if b[c].type in URBAN and a[c].type not in URBAN else "reclassification")
-            if spelling_key(a[c].name) != spelling_key(b[c].name):
+            if spelling_key(_short(a[c].name)) != spelling_key(_short(b[c].name)):  # Xã X -> Thị trấn X: no rename
                 ev.kinds.add("rename")
             if a[c].parent != b[c].parent:
                 ev.kinds.add("transfer")

@@ -55,9 +55,9 @@ from vlkg.text import fold, slug
 LAST_LEGACY_DAY = "2025-06-30"
 TYPES = {t.slug: t for t in UNIT_TYPES}
 # Kinds of change (kg:unit-change-… in ontology/units.ttl) and the version.link classes that fit them.
+# (A commune that becomes a township stays at its level: no vl:ChangeOfHierarchyLevel for upgrades.)
 KIND_CLASSES = {"merger": VL.Combination, "split": VL.Separation, "transfer": VL.ChangeInHierarchy,
-                "abolition": VL.Deprecation, "upgrade": VL.ChangeOfHierarchyLevel,
-                "reclassification": VL.ChangeOfHierarchyLevel}
+                "abolition": VL.Deprecation}
 INFERRED = ("children", "same-name", "name-overlap", "only-candidate")
 
 
