@@ -57,14 +57,6 @@ NQ_76 = Document(
     "Resolution No. 76/2025/UBTVQH15 of the Standing Committee of the National Assembly on the "
     "arrangement of administrative units in 2025",
     identifier="76/2025/UBTVQH15", date="2025-04-14")
-QD_19 = Document(
-    "qd-19-2025-ttg", SCHEMA.Legislation,
-    "Quyết định số 19/2025/QĐ-TTg của Thủ tướng Chính phủ ban hành Bảng danh mục và mã số các đơn vị "
-    "hành chính Việt Nam",
-    "Decision No. 19/2025/QĐ-TTg of the Prime Minister on the list and codes of the administrative "
-    "units of Viet Nam",
-    identifier="19/2025/QĐ-TTg", valid=REFORM_DATE,
-    comment_en="The code list in force from 1 July 2025; here as packaged by vietnamadminunits.")
 LUAT_72 = Document(
     "luat-72-2025-qh15", SCHEMA.Legislation,
     "Luật Tổ chức chính quyền địa phương số 72/2025/QH15",
