@@ -38,7 +38,7 @@ HOSTILE = [
 ]
 QUERIES = [
     "ASK {}", "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3",
-    "DESCRIBE <https://vinhloc-kg.example/id/au/393/base>", "SELECT ?x WHERE { ?x ?y }", "SELEC",
+    "DESCRIBE <https://vinhloc-kg.example/id/au/393/2004-08-31>", "SELECT ?x WHERE { ?x ?y }", "SELEC",
     "INSERT DATA { <a:b> <a:c> <a:d> }", "SELECT * WHERE { SERVICE <http://127.0.0.1:1/x> { ?s ?p ?o } }",
     "SELECT * WHERE " + "{ " * 3000 + "}" * 3000, "SELECT * WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o " * 3000
     + "}" * 3001, "PREFIX ex: <http://example.org/> SELECT (ex:f(1) AS ?x) {}", "SELECT ?x { BIND(<x> AS ?x) }",
@@ -46,8 +46,8 @@ QUERIES = [
 ]
 PARAMS = ["query", "update", "format", "timeout", "row-limit", "default-graph-uri", "named-graph-uri", "in",
           "start", "end", "span", "example", "run", "using-graph-uri"]
-SEGMENTS = ["au/15382/base", "au/393/base", "Commune", "ref/dvhc-legacy", "SHA256SUMS", "all.nq.gz",
-            "site.css", "ui.js", "vendor/yasgui/yasgui.min.js", "au/393/base.ttl", "au/393/base.html"]
+SEGMENTS = ["au/15382/2019-12-01", "au/393/2004-08-31", "Commune", "ref/dvhc-legacy", "SHA256SUMS", "all.nq.gz",
+            "site.css", "ui.js", "vendor/yasgui/yasgui.min.js", "au/393/2004-08-31.ttl", "au/393/2004-08-31.html"]
 HEADERS: dict[str, list[str]] = {
     "Accept": ["*/*", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json",
                "application/sparql-results+json", "text/csv", "text/turtle", "application/pdf", "text/*;q=0",
@@ -144,14 +144,14 @@ def test_sweep_every_route_method_and_hostile_value(app: Any, client: Any) -> No
                 send(client, method, path, {}, {"Accept": HEADERS["Accept"][1]})
     for param in PARAMS:
         for value in HOSTILE:
-            for path in ("/sparql", "/", "/id/au/393/base", "/dumps/", "/.well-known/void"):
+            for path in ("/sparql", "/", "/id/au/393/2004-08-31", "/dumps/", "/.well-known/void"):
                 send(client, "GET", path, {param: value}, {"Accept": HEADERS["Accept"][1]})
     for query in QUERIES:
         send(client, "GET", "/sparql", {"query": query}, {})
         send(client, "POST", "/sparql", {}, {"Content-Type": "application/sparql-query"}, query.encode())
     assert ESCAPED_SEEN["html"] > 0, "no HTML page showed a marker: the reflection check saw nothing"
     for host in HEADERS["Host"]:
-        for path in ("/", "/dumps/", "/.well-known/void", "/id/au/393/base", "/id/x"):
+        for path in ("/", "/dumps/", "/.well-known/void", "/id/au/393/2004-08-31", "/id/x"):
             for accept in (HEADERS["Accept"][1], "application/json", "*/*"):
                 send(client, "GET", path, {}, {"Host": host, "Accept": accept})
 

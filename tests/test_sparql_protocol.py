@@ -96,7 +96,8 @@ def test_post_direct_takes_dataset_from_url(client: Any) -> None:
 
 
 def test_relative_iris_resolve_against_the_data_base(client: Any) -> None:
-    response = client.get("/sparql", query_string={"query": "ASK { <id/au/393/base> ?p ?o }"}, headers=JSON_RESULTS)
+    response = client.get("/sparql", query_string={"query": "ASK { <id/au/393/2004-08-31> ?p ?o }"},
+                          headers=JSON_RESULTS)
     assert json.loads(response.data)["boolean"] is True
 
 
