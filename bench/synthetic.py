@@ -40,6 +40,14 @@ def _unit(quads: list, graph: ox.NamedNode, iri: ox.NamedNode, code: str, word: 
         quads.append(ox.Quad(iri, p, o, graph))
     if parent is not None:
         quads.append(ox.Quad(iri, SCHEMA.isPartOf, parent, graph))
+    since = iri.value.rsplit("/", 1)[-1]  # id/au/{code}/{validFrom}: every version has its start date
+    quads.append(ox.Quad(iri, SCHEMA.validFrom, ox.Literal(since, datatype=XSD.date), graph))
+
+
+def _legacy(code: str) -> ox.NamedNode:
+    """The version open on 2025-06-30, as the bench queries name them: Xã Minh Tân is 15382/2019-12-01,
+    the others date from the first register (2004-08-31, as Huyện Vĩnh Lộc and Tỉnh Thanh Hóa do)."""
+    return ox.NamedNode(f"{ID}au/{code}/{'2019-12-01' if code == '15382' else '2004-08-31'}")
 
 
 def synthesize(directory: Path, seed: int = 0) -> int:
@@ -52,19 +60,19 @@ def synthesize(directory: Path, seed: int = 0) -> int:
     commune_code = 15300
     for p in range(63):
         pcode = str(38 + p)
-        province = ox.NamedNode(f"{ID}au/{pcode}/base")
+        province = _legacy(pcode)
         pname = "Thanh Hóa" if p == 0 else _name(rng)
         _unit(quads, legacy, province, pcode, "Tỉnh", pname, "tinh", "province", KG.Province, None)
         for d in range(11):
             dcode = "393" if (p, d) == (0, 0) else str(400 + p * 11 + d)
-            district = ox.NamedNode(f"{ID}au/{dcode}/base")
+            district = _legacy(dcode)
             dname = "Vĩnh Lộc" if dcode == "393" else _name(rng)
             _unit(quads, legacy, district, dcode, "Huyện", dname, "huyen", "district", KG.District, province)
             for _ in range(16):
                 commune_code += 1
                 code = "15382" if commune_code == 15382 else str(commune_code)
                 word, slug, cls = rng.choice(COMMUNE_TYPES)
-                iri = ox.NamedNode(f"{ID}au/{code}/base")
+                iri = _legacy(code)
                 _unit(quads, legacy, iri, code, word, _name(rng), slug, "commune", KG[cls], district)
                 lat = ox.Literal(f"{20 + rng.random():.6f}", datatype=XSD.decimal)
                 until = ox.Literal("2025-06-30", datatype=XSD.date)
@@ -80,7 +88,6 @@ def synthesize(directory: Path, seed: int = 0) -> int:
         new = ox.NamedNode(f"{ID}au/{code}/2025-07-01")
         word, slug, cls = rng.choice(COMMUNE_TYPES)
         _unit(quads, reform, new, code, word, _name(rng), slug, "commune", KG[cls], new_provinces[prov])
-        quads.append(ox.Quad(new, SCHEMA.validFrom, ox.Literal("2025-07-01", datatype=XSD.date), reform))
         for _, old, _ in group:
             quads.append(ox.Quad(new, VL.predecessor, old, reform))
             quads.append(ox.Quad(old, VL.successor, new, reform))
