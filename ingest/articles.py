@@ -17,7 +17,6 @@ from vlkg.ingest.facts import FactFile, Figure, Quote, UnitRef, load_facts
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
 from vlkg.ingest.quotes import add_quote
 from vlkg.ingest.registry_names import UNIT_TYPES
-from vlkg.ingest.resolve import Registry, UnitRecord
 from vlkg.ingest.sources import Source, load_source
 from vlkg.ingest.vocabulary import Vocabulary, vocabulary
 from vlkg.namespaces import (
@@ -42,6 +41,7 @@ from vlkg.namespaces import (
     article_graph,
 )
 from vlkg.text import slug
+from vlkg.units import Registry, ResolutionError, UnitRecord
 
 COMPARATOR_IRIS = {"=": ODRL.eq, ">": ODRL.gt, ">=": ODRL.gteq, "<": ODRL.lt, "<=": ODRL.lteq,
                    "range": KG.range}
@@ -135,7 +135,7 @@ class _ArticleBuilder:
             try:
                 self.resolved[ref] = self.registry.lookup(ref.name, on=self.facts.on, level=ref.level,
                                                           parent=ref.parent)
-            except BuildError as exc:
+            except (BuildError, ResolutionError) as exc:
                 raise self.fail(where, f"unit {ref.name!r} (level {ref.level}, parent {ref.parent}) does not "
                                 f"resolve on {self.facts.on}: {exc}") from exc
         return self.resolved[ref]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -24,8 +25,9 @@ from vlkg.ingest.dumps import graph_dump_digests, plan_dumps, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
 from vlkg.ingest.rebase import check_base_iri, rebase_graphs
-from vlkg.layout import Layout
-from vlkg.namespaces import BASE, GRAPH_META, GRAPH_ONTOLOGY
+from vlkg.layout import UNIT_INDEX, Layout
+from vlkg.namespaces import BASE, GRAPH_META, GRAPH_ONTOLOGY, ID
+from vlkg.units import Registry
 
 T = TypeVar("T")
 KEEP_RELEASES = 3  # a running server may still read an older release; keep a few
@@ -52,8 +54,9 @@ class Progress:
         return time.perf_counter() - self.started
 
 
-def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
-    """Run every ingest step: ontology, both registry editions, every article, curated links."""
+def collect(data_dir: Path, progress: Progress) -> tuple[list[GraphBuild], Registry]:
+    """Run every ingest step: ontology, the registry 2003 to today, every article, curated links; return the graphs
+    and the unit registry (written beside the store as the index that search and reconciliation load)."""
     from vlkg.ingest.articles import build_articles
     from vlkg.ingest.links import build_links
     from vlkg.ingest.ontology import build_ontology
@@ -63,7 +66,19 @@ def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
     registry = progress.step("registry (data/registry: 2003 to today)", lambda: build_registry(data_dir))
     articles = progress.step("articles", lambda: build_articles(data_dir, registry.registry))
     links = progress.step("curated links", lambda: build_links(data_dir))
-    return [ontology, registry.legacy, registry.new, *articles, *links]
+    return [ontology, registry.legacy, registry.new, *articles, *links], registry.registry
+
+
+def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
+    """The graphs of `collect` alone."""
+    return collect(data_dir, progress)[0]
+
+
+def write_unit_index(registry: Registry, path: Path) -> None:
+    """units.json.gz: every unit version and link, for search and reconciliation (deterministic: no gzip mtime)."""
+    data = json.dumps(registry.to_json(ID), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    with gzip.GzipFile(path, "wb", mtime=0) as f:
+        f.write(data.encode("utf-8"))
 
 
 def check_no_duplicate_graphs(graphs: list[GraphBuild]) -> None:
@@ -89,7 +104,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
     if progress:
         print(f"vlkg build → {out}" + ("" if base_iri == BASE else f" (base IRI {base_iri})"), file=sys.stderr)
     cfg = p.step("dataset description", lambda: load_dataset_config(data_dir))
-    graphs = collect_graphs(data_dir, p)
+    graphs, registry = collect(data_dir, p)
     check_no_duplicate_graphs(graphs)
     content = {g.graph: g.triples for g in graphs}
     p.step("SHACL validation", lambda: _validate(graphs))
@@ -111,6 +126,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
         stored = p.step("store", lambda: _write_store(all_graphs, staging / "store"))
         dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps", base_iri))
         _copy_queries(staging / "queries", base_iri)
+        write_unit_index(registry, staging / UNIT_INDEX)
         manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed, base_iri)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")

@@ -35,7 +35,6 @@ from vlkg.ingest.registry_docs import (
     describe_reform,
 )
 from vlkg.ingest.registry_names import LEVEL_CLASS, UNIT_TYPES, UnitType
-from vlkg.ingest.resolve import Registry, UnitRecord
 from vlkg.namespaces import (
     DCTERMS,
     GEO,
@@ -51,6 +50,7 @@ from vlkg.namespaces import (
     VL,
 )
 from vlkg.text import fold, slug
+from vlkg.units import Registry, UnitRecord
 
 LAST_LEGACY_DAY = "2025-06-30"
 TYPES = {t.slug: t for t in UNIT_TYPES}

@@ -7,6 +7,7 @@ child processes do not survive fork), so the app can be created before a WSGI se
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -16,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vlkg.layout import Layout
+from vlkg.layout import UNIT_INDEX, Layout
 from vlkg.server import build_info
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor, probe
 from vlkg.server.job import Job
 from vlkg.server.settings import default
+from vlkg.units import Registry
 
 
 def build_base_iri(manifest: dict[str, Any]) -> str:
@@ -68,6 +70,7 @@ class Backend:
     _pid: int | None = None
     _named_graphs: list[str] | None = None
     _triples: int | None = None
+    _units: Registry | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
@@ -115,6 +118,16 @@ class Backend:
     def queries_dir(self) -> Path | None:
         """The pinned release's example queries (None for a bare store: the packaged examples are used)."""
         return self.release / "queries" if self.release is not None else None
+
+    @property
+    def units(self) -> Registry | None:
+        """The pinned release's unit index (every version, for search and reconciliation), loaded once; None
+        for a bare store or a build older than the index."""
+        with self._lock:
+            if self._units is None and self.release is not None and (self.release / UNIT_INDEX).is_file():
+                with gzip.open(self.release / UNIT_INDEX, "rt", encoding="utf-8") as f:
+                    self._units = Registry.from_json(json.load(f), self.settings["base_iri"] + "id/")
+            return self._units
 
     def _same_process(self) -> None:
         if self._pid != os.getpid():

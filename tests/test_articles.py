@@ -275,7 +275,7 @@ def test_unknown_unit_fails_with_the_resolvers_message(registry, tmp_path: Path)
     facts = data / "facts" / FACTS.name
     edit(facts, "  - name: xã Minh Tân\n", "  - name: xã Minh Tâm\n")  # a typo in the unit and its use
     edit(facts, "subjects: [xã Minh Tân]", "subjects: [xã Minh Tâm]")
-    with pytest.raises(BuildError) as resolver:
+    with pytest.raises(ValueError) as resolver:  # vlkg.units.ResolutionError
         registry.resolve("xã Minh Tâm", on=MEETING_DAY, level="commune", parent="huyện Vĩnh Lộc")
     with pytest.raises(BuildError) as err:
         build_article(data / "sources" / SOURCE.name, facts, registry)

@@ -16,7 +16,6 @@ from vlkg.ingest.registry_crosscheck import _compare, _Entry
 from vlkg.ingest.registry_findings import Findings
 from vlkg.ingest.registry_names import parse_full_name
 from vlkg.ingest.registry_source import KeyIndex
-from vlkg.ingest.resolve import ResolutionError
 from vlkg.namespaces import (
     DCTERMS,
     GEO,
@@ -32,6 +31,7 @@ from vlkg.namespaces import (
     VL,
     XSD,
 )
+from vlkg.units import ResolutionError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 BEFORE = date(2021, 12, 22)  # the meeting date of the seed article
@@ -244,7 +244,7 @@ def test_resolve_without_parent_names_the_candidates(build: RegistryBuild) -> No
     message = str(err.value)
     assert "ambiguous" in message and "15379" in message and "Huyện Vĩnh Lộc" in message
     assert message.count("code ") >= 2
-    assert isinstance(err.value, BuildError)
+    assert isinstance(err.value, ValueError)
 
 
 def test_folded_input_works(build: RegistryBuild) -> None:

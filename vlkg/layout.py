@@ -6,6 +6,7 @@
       dumps   -> current/dumps            gzipped dumps, SHA256SUMS, void.ttl
       releases/<build-id>/
         store/  dumps/  queries/*.rq  manifest.json
+        units.json.gz                   every unit version, for search and reconciliation (vlkg.units)
 
 `manifest.json` holds build_id, created, triples per graph, the dump files (file, format, media_type,
 graph, bytes, triples, sha256) and the example queries. A bare pyoxigraph store directory (no
@@ -60,3 +61,4 @@ class Layout:
 
 
 DEFAULT_BUILD_DIR = Path("build")
+UNIT_INDEX = "units.json.gz"

@@ -1,7 +1,8 @@
 """In-memory index of administrative-unit versions: which version a code or a name denotes on a given day.
 
 `Registry.lookup` is the one resolver of units by date: article ingest uses it (names in text -> unit
-versions), and reconciliation and extraction build on it.
+versions), and reconciliation and search build on it. Shared by ingest (built from data/registry) and the
+server (loaded from the build's `units.json.gz`, written by `Registry.to_json`), so it imports neither.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import date, datetime
 
 from pyoxigraph import NamedNode
 
-from vlkg.ingest.model import BuildError
 from vlkg.text import fold_key
 
 LEVELS = ("province", "district", "commune")
@@ -54,7 +54,7 @@ class UnitRecord:
         return " ".join(p for p in (start, end) if p) or "always"
 
 
-class ResolutionError(BuildError):
+class ResolutionError(ValueError):
     """A name resolves to no unit version, or to several; the message lists the candidates."""
 
 
@@ -78,7 +78,7 @@ class Registry:
         self._by_code: dict[str, list[UnitRecord]] = defaultdict(list)
         for r in records:
             if r.iri.value in self._by_iri:
-                raise BuildError(f"registry: {r.iri.value} is given twice")
+                raise ResolutionError(f"registry: {r.iri.value} is given twice")
             self._by_iri[r.iri.value] = r
             self._by_code[r.code].append(r)
             for key in self._keys(r):
@@ -91,6 +91,36 @@ class Registry:
             for n in news:
                 preds[n].append(old)
         self._predecessors = {k: tuple(v) for k, v in preds.items()}
+
+    # -- the build-time index (units.json.gz in each release) ----------------------------------------------
+    def to_json(self, id_base: str) -> dict:
+        """Every version and successor link, IRIs relative to `id_base` (the index is the same under any base)."""
+        def rel(iri: NamedNode) -> str:
+            return iri.value.removeprefix(id_base)
+
+        return {
+            "format": 1,
+            "units": [[rel(r.iri), r.code, r.name, r.short, r.level, r.unit_type, [rel(p) for p in r.parents],
+                       r.valid_from.isoformat() if r.valid_from else None,
+                       r.valid_through.isoformat() if r.valid_through else None] for r in self],
+            "successors": {k.removeprefix(id_base): [v.removeprefix(id_base) for v in vs]
+                           for k, vs in sorted(self._successors.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, id_base: str) -> Registry:
+        """The registry `to_json` wrote, its IRIs under `id_base` (the base the server publishes)."""
+        if data.get("format") != 1:
+            raise ResolutionError(f"unit index format {data.get('format')!r} is not 1: rebuild with `vlkg build`")
+        records = []
+        for iri, code, name, short, level, unit_type, parents, start, end in data["units"]:
+            node_parents = tuple(NamedNode(id_base + p) for p in parents)
+            records.append(UnitRecord(
+                NamedNode(id_base + iri), code, name, short, level, unit_type,
+                node_parents[-1] if node_parents else None,
+                date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None,
+                node_parents))
+        return cls(records, {id_base + k: [id_base + v for v in vs] for k, vs in data["successors"].items()})
 
     @staticmethod
     def _keys(r: UnitRecord) -> set[str]:
