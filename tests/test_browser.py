@@ -152,7 +152,7 @@ def test_example_query_runs_and_shows_rows(browser: Browser, server: str, tmp_pa
     # Result IRIs in our namespace lead to this server's entity pages, not to the canonical host.
     link = f"{ACTIVE}.querySelector('.yasr table.dataTable tbody a')"
     page.evaluate(f"{link}.dispatchEvent(new MouseEvent('mouseover', {{bubbles: true}}))")
-    assert page.evaluate(f"{link}.href") == server + "/id/au/395/base"
+    assert page.evaluate(f"{link}.href") == server + "/id/au/395/2004-08-31"
 
     # Download links give the full result from /sparql in the chosen format.
     href = page.evaluate("document.querySelector('#vlkg-downloads a[data-format=\"csv\"]').href")
@@ -326,8 +326,8 @@ def test_results_show_labels_link_entity_pages_and_plain_literals(browser: Brows
     # Districts: their Vietnamese label (the English one is there too), the IRI on hover, a link here.
     assert page.evaluate(column_cells(1)) == ["Huyện Thọ Xuân", "Huyện Vĩnh Lộc", "Huyện Yên Định"]
     first = f"{ACTIVE}.querySelector('.yasr tbody tr td:nth-child(2) a.iri')"
-    assert page.evaluate(f"{first}.title") == "https://vinhloc-kg.example/id/au/395/base"
-    assert page.evaluate(f"{first}.href") == server + "/id/au/395/base"
+    assert page.evaluate(f"{first}.title") == "https://vinhloc-kg.example/id/au/395/2004-08-31"
+    assert page.evaluate(f"{first}.href") == server + "/id/au/395/2004-08-31"
     assert page.evaluate(f"{first}.target") == ""  # entity pages open here
     assert page.evaluate(column_cells(2)) == ["Huyện"] * 3  # kg:District's skos:prefLabel@vi
     # Literals plainly: no quotes, no @en, no ^^xsd:integer; language or datatype on hover.

@@ -56,12 +56,12 @@ def make_build(root: Path) -> Path:
     g = GRAPH_REGISTRY_LEGACY
     quads = []
     for code, (vi, en) in DISTRICTS.items():
-        unit = NamedNode(f"{ID}au/{code}/base")
+        unit = NamedNode(f"{ID}au/{code}/2004-08-31")
         quads += [Quad(unit, RDF.type, KG.District, g),
                   Quad(unit, RDFS.label, Literal(vi, language="vi"), g),
                   Quad(unit, RDFS.label, Literal(en, language="en"), g)]
     for n in range(COMMUNES):
-        unit = NamedNode(f"{ID}au/{20000 + n}/base")
+        unit = NamedNode(f"{ID}au/{20000 + n}/2004-08-31")
         quads += [Quad(unit, RDF.type, KG.Commune, g),
                   Quad(unit, RDFS.label, Literal(f"Xã số {n}", language="vi"), g)]
     quads += [Quad(KG.District, SKOS.prefLabel, Literal(CLASS_LABELS["District"][0], language="vi"), g),
