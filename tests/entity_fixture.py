@@ -117,7 +117,8 @@ _TRIG = _TRIG_PREFIXES + f"""
   id:dataset/vlkg a void:Dataset, dcat:Dataset ; dcterms:title "Vĩnh Lộc knowledge graph"@en ;
     void:sparqlEndpoint <https://vinhloc-kg.example/sparql> ; void:subset <{g}ref/dvhc-legacy> ;
     void:dataDump <https://vinhloc-kg.example/dumps/all.nq.gz> .
-  <{g}ref/dvhc-legacy> a void:Dataset ; dcterms:title "Administrative units before 2025-07-01"@en ;
+  <{g}ref/dvhc-legacy> a void:Dataset ;
+    dcterms:title "Administrative units of Viet Nam, 2003 to 30 June 2025: every version"@en ;
     void:dataDump <https://vinhloc-kg.example/dumps/ref-dvhc-legacy.nt.gz> .
 }}
 """
@@ -127,10 +128,15 @@ _TRIG = _TRIG_PREFIXES + f"""
 TITLES = {
     f"{GRAPH}ontology": ("vlkg ontology, SKOS schemes and SHACL shapes",
                          "Ontology vlkg, các bộ khái niệm SKOS và ràng buộc SHACL", "ontology/*.ttl"),
-    f"{GRAPH}ref/dvhc-legacy": ("Administrative units before 2025-07-01", "Đơn vị hành chính trước 01/07/2025",
-                                "vietnamadminunits (legacy)"),
-    f"{GRAPH}ref/dvhc-2025": ("Administrative units from 2025-07-01", "Đơn vị hành chính từ 01/07/2025",
-                              "vietnamadminunits (2025)"),
+    f"{GRAPH}ref/dvhc-legacy": ("Administrative units of Viet Nam, 2003 to 30 June 2025: every version",
+                                "Đơn vị hành chính Việt Nam từ 2003 đến 30/6/2025: mọi phiên bản",
+                                "GSO register (danhmuchanhchinh.gso.gov.vn) via daohoangson/dvhcvn-historical-data "
+                                "and daohoangson/dvhcvn; derived by ingest/derive_history.py into data/registry/"),
+    f"{GRAPH}ref/dvhc-2025": ("Administrative units of Viet Nam from 1 July 2025, and the reform",
+                              "Đơn vị hành chính Việt Nam từ ngày 1/7/2025 và cuộc sắp xếp",
+                              "Công văn 1027/CTK-CSCL and 915/CTK-CSCL (code lists), resolutions "
+                              "NQ 1654–1687/NQ-UBTVQH15 (clauses quoted); derived by ingest/derive_reform.py into "
+                              "data/registry/"),
     f"{GRAPH}src/{ARTICLE}": ("Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành",
                               "Huyện Vĩnh Lộc có 21/26 chỉ tiêu chủ yếu hoàn thành", f"data/sources/{ARTICLE}.txt"),
     f"{GRAPH}meta": ("Dataset description", "Mô tả bộ dữ liệu", "data/dataset.yaml"),

@@ -137,7 +137,7 @@ def test_ontology_terms_and_the_ontology_resolve(client) -> None:
 
 def test_graph_page_says_what_it_is_and_links_its_dump(client) -> None:
     page = html(client, "/graph/ref/dvhc-legacy")
-    assert "Administrative units before 2025-07-01" in page
+    assert "Administrative units of Viet Nam, 2003 to 30 June 2025: every version" in page
     assert re.search(r'<span class="count">\d+</span> bộ ba · triples', page)
     assert 'href="/dumps/ref-dvhc-legacy.nt.gz"' in page
     article_graph = html(client, f"/graph/src/{ARTICLE}")
