@@ -101,6 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "https://vinhloc-kg.example/", str,
             "Base IRI of the data: /id/... on this server resolves <base_iri>id/...; relative IRIs in "
             "queries resolve against it."),
+    Setting("public_url", "", str,
+            "URL at which clients reach this server, for the links the reconciliation service (/reconcile) "
+            "hands to OpenRefine: preview, suggest, entity pages (e.g. http://127.0.0.1:8000/ for a local "
+            "server). Empty = the base IRI."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -138,6 +142,8 @@ def to_environ(values: Mapping[str, Any]) -> dict[str, str]:
 def _show_default(s: Setting) -> str:
     if s.type is tuple:
         return "(none)" if not s.default else ", ".join(s.default)
+    if s.default == "":
+        return "(none)"
     return str(s.default)
 
 
