@@ -29,7 +29,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from flask_compress import Compress
 
-    from vlkg.server import cors, dumps, entities, errors, health, malloc, sparql, ui, wsgi_guard
+    from vlkg.server import cors, dumps, entities, errors, health, malloc, reconcile, search, sparql, ui, wsgi_guard
     from vlkg.server.backend import Backend
     from vlkg.server.settings import resolve_settings
 
@@ -49,6 +49,6 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     cors.init_app(app, sparql.EXPOSED_HEADERS)
     Compress(app)
-    for module in (sparql, ui, entities, dumps, health):
+    for module in (sparql, ui, entities, dumps, health, search, reconcile):
         app.register_blueprint(module.bp)
     return app

@@ -52,6 +52,8 @@ def _follow_build_base(settings: dict[str, Any], manifest: dict[str, Any]) -> No
 if TYPE_CHECKING:  # pyoxigraph loads on first use: the `vlkg serve` parent process never needs it
     from pyoxigraph import Store
 
+    from vlkg.places import Places
+
 
 @dataclass
 class Backend:
@@ -71,6 +73,7 @@ class Backend:
     _named_graphs: list[str] | None = None
     _triples: int | None = None
     _units: Registry | None = None
+    _places: Places | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
@@ -128,6 +131,18 @@ class Backend:
                 with gzip.open(self.release / UNIT_INDEX, "rt", encoding="utf-8") as f:
                     self._units = Registry.from_json(json.load(f), self.settings["base_iri"] + "id/")
             return self._units
+
+    @property
+    def places(self) -> Places | None:
+        """Reconciliation and search over `units` (vlkg.places), built once on first use; None without a unit
+        index."""
+        units = self.units
+        with self._lock:
+            if self._places is None and units is not None:
+                from vlkg.places import Places
+
+                self._places = Places(units)
+            return self._places
 
     def _same_process(self) -> None:
         if self._pid != os.getpid():
