@@ -146,6 +146,7 @@ class _Candidate:
     province_ok: bool = True
     successor_of: UnitRecord | None = None
     extra: dict = field(default_factory=dict)
+    doubt: bool = False  # a near name, another spelling, a wrong level word or a context it is not in
 
 
 class Places:
@@ -334,7 +335,7 @@ class Places:
                     return self._finish([_Candidate(s, 90, [reason, self._successor_reason(last, on),
                                                             f"valid on {on}"], successor_of=last)
                                          for s in succ], limit)
-            return self._finish([_Candidate(r, 40, [reason, f"not valid on {on} ({r.validity})"])
+            return self._finish([_Candidate(r, 40, [reason, f"not valid on {on} ({r.validity})"], doubt=True)
                                  for r in versions], limit)
         cands = []
         for r in versions:
@@ -398,21 +399,25 @@ class Places:
             if level is not None and r.level != level:
                 continue
             score, reasons = name_score, [name_reason]
+            doubt = name_reason != "name"
             if written_with_marks:
                 if _spelling(target.raw) == self._rec_spelling[i]:
                     score += 5
                     reasons.append("spelling")
                 elif _vowel_key(target.raw) != self._rec_vowels[i]:
                     score -= 15
+                    doubt = True
                     reasons.append(f"spelt {self._record_name_part(r)}")
             if target.types is not None:
                 if r.unit_type in target.types:
                     score += 10
                     reasons.append("level word")
                 elif target.levels is not None and r.level in target.levels:
+                    doubt = True
                     reasons.append(f"level word {target.word!r} (is {_TYPE_LABEL.get(r.unit_type, r.unit_type)})")
                 else:
                     score -= 25
+                    doubt = True
                     reasons.append(f"level word {target.word!r} (is a {r.level})")
             province_ok = True
             district_matched = False
@@ -424,28 +429,32 @@ class Places:
                     district_matched |= hit.level == "district"
                 else:
                     score -= 20
+                    doubt = True
                     reasons.append(f"not within {seg.word + ' ' if seg.word else ''}{seg.raw}")
                     if self._is_province_segment(seg):
                         province_ok = False
             if province_given and r.level == "province":
                 province_ok = False
+            if (r.level == "commune" and not district_matched and r.valid_from is not None
+                    and r.valid_from < REFORM):
+                # A commune of before the reform named without its district: a district of the same name, or
+                # a commune named with it, is the likelier reading.
+                score -= 2
+                reasons.append("district not given")
             pre_reform = names_district or district_matched or r.level == "district"
-            if on is not None:
-                if r.valid_on(on):
-                    out.append(_Candidate(r, score + 20, [*reasons, f"valid on {on}"], province_ok))
-                elif r.valid_through is not None and r.valid_through < on:
-                    successors = self._successors_on(r, on)
-                    for s in successors:
-                        out.append(_Candidate(s, score + 12, [*reasons, self._successor_reason(r, on),
-                                                              f"valid on {on}"], province_ok, successor_of=r))
-                    if not successors:
-                        out.append(_Candidate(r, score - 20, [*reasons, f"not valid on {on} ({r.validity})"],
-                                              province_ok))
-                else:
-                    out.append(_Candidate(r, score - 20, [*reasons, f"not valid on {on} ({r.validity})"],
-                                          province_ok))
+            if on is None:
+                out.append(_Candidate(r, score, reasons, province_ok, extra={"pre_reform": pre_reform},
+                                      doubt=doubt))
+            elif r.valid_on(on):
+                out.append(_Candidate(r, score + 20, [*reasons, f"valid on {on}"], province_ok, doubt=doubt))
             else:
-                out.append(_Candidate(r, score, reasons, province_ok, extra={"pre_reform": pre_reform}))
+                successors = self._successors_on(r, on) if r.valid_through is not None and r.valid_through < on else []
+                for s in successors:
+                    out.append(_Candidate(s, score + 12, [*reasons, self._successor_reason(r, on), f"valid on {on}"],
+                                          province_ok, successor_of=r, doubt=doubt))
+                if not successors:
+                    out.append(_Candidate(r, score - 20, [*reasons, f"not valid on {on} ({r.validity})"],
+                                          province_ok, doubt=True))
         if on is None:
             self._prefer_without_date(out)
         return out
@@ -509,7 +518,7 @@ class Places:
         matches = []
         for n, c in enumerate(cands):
             score = max(0.0, min(100.0, round(c.score, 1)))
-            confident = (n == 0 and c.province_ok and score >= 60
+            confident = (n == 0 and c.province_ok and not c.doubt and score >= 60
                          and (len(cands) == 1 or c.score - cands[1].score >= 10 or not cands[1].province_ok))
             matches.append(Match(c.unit, score, confident, tuple(c.reasons), c.successor_of))
         return matches
