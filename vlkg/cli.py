@@ -1,4 +1,4 @@
-"""The `vlkg` command line: build, query, validate, serve."""
+"""The `vlkg` command line: build, query, validate, reconcile, serve."""
 
 from __future__ import annotations
 
@@ -78,6 +78,172 @@ def validate(store_dir: Path, engine: str) -> None:
     ok, report = validate_store(store_dir, engine=engine)
     click.echo(report)
     sys.exit(0 if ok else 1)
+
+
+def _load_places(store_dir: Path, data_dir: Path):
+    """Places over the unit index of a build (`DIR/current/units.json.gz`); the registry built from `data_dir` when
+    there is no build (slower; said on stderr)."""
+    import gzip
+    import json
+
+    from vlkg.layout import UNIT_INDEX, Layout
+    from vlkg.namespaces import BASE
+    from vlkg.places import Places
+    from vlkg.units import Registry
+
+    layout = Layout(store_dir)
+    index = layout.root / "current" / UNIT_INDEX
+    if index.is_file():
+        with gzip.open(index, "rt", encoding="utf-8") as f:
+            base = layout.manifest().get("base_iri") or BASE
+            return Places(Registry.from_json(json.load(f), base + "id/"))
+    from vlkg.ingest.registry import build_registry
+
+    click.echo(f"No unit index at {index} (run `vlkg build --out {store_dir}`, or pass --store DIR): "
+               f"building the registry from {data_dir}/ instead.", err=True)
+    return Places(build_registry(data_dir).registry)
+
+
+def _parse_day(value: str):
+    """'2021-12-22' or '22/12/2021' -> date; ValueError otherwise."""
+    from datetime import date, datetime
+
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    if value.isdigit() and len(value) == 4:
+        return date(int(value), 12, 31)
+    raise ValueError(value)
+
+
+RECONCILE_COLUMNS = ("iri", "code", "label", "valid_from", "valid_through", "score", "match")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day the text speaks of (default: none, see below).")
+@click.option("--level", type=click.Choice(["province", "district", "commune"]), help="Only units of this level.")
+@click.option("--parent", metavar="NAME", help="A unit the place lies in (district or province).")
+@click.option("--province", metavar="NAME", help="The province the place lies in.")
+@click.option("--limit", type=click.IntRange(1, 100), default=5, show_default=True, help="Candidates to show.")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Reconcile a column of this CSV file (UTF-8) instead of TEXT.")
+@click.option("--column", metavar="NAME", help="With --csv: the column holding the place names or codes.")
+@click.option("--date-column", metavar="NAME", help="With --csv: the column holding each row's date.")
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --csv: write the result here (default: standard output).")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=DEFAULT_BUILD_DIR,
+              show_default=True, help="Build directory whose unit index is used.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
+              help="Sources to build the registry from when --store holds no build.")
+def reconcile(text: str | None, day: str | None, level: str | None, parent: str | None, province: str | None,
+              limit: int, csv_file: Path | None, column: str | None, date_column: str | None, out: Path | None,
+              store_dir: Path, data_dir: Path) -> None:
+    """Find the unit version a place name, address or code denotes (on a date).
+
+    \b
+    vlkg reconcile "xã Vĩnh Hùng, huyện Vĩnh Lộc, Thanh Hóa" --date 2021-12-22
+    vlkg reconcile --csv survey.csv --column commune --date 2021-12-22 --out linked.csv
+
+    Without a date, an address naming a district is read as before the 2025 reform; otherwise the current
+    unit is preferred. The CSV is written back with every row and column, and the columns iri, code, label,
+    valid_from, valid_through, score and match added (the first candidate; match=true only when it is the
+    one clear answer).
+    """
+    if csv_file is None:
+        if not text:
+            raise click.UsageError("Give a place name, address or code, or --csv FILE --column NAME.")
+        if column or date_column or out:
+            raise click.UsageError("--column, --date-column and --out go with --csv FILE.")
+        try:
+            on = _parse_day(day) if day else None
+        except ValueError:
+            raise click.BadParameter(f"{day!r} is not a date (YYYY-MM-DD)", param_hint="'--date'") from None
+        places = _load_places(store_dir, data_dir)
+        found = places.reconcile(text, on=on, level=level, parent=parent, province=province, limit=limit)
+        if not found:
+            click.echo(f"No unit matches {text!r}" + (f" on {on}" if on else "") + ".")
+            sys.exit(1)
+        for n, m in enumerate(found, 1):
+            flag = "  MATCH" if m.match else ""
+            click.echo(f"{n}. {m.unit.name}  (code {m.unit.code}, {m.unit.validity})  score {m.score:g}{flag}")
+            click.echo(f"   {m.unit.iri.value}")
+            click.echo(f"   {'; '.join(m.reasons)}")
+        return
+    if text:
+        raise click.UsageError("Give either TEXT or --csv FILE, not both.")
+    if not column:
+        raise click.UsageError("--csv needs --column NAME: the column holding the place names or codes.")
+    if day and date_column:
+        raise click.UsageError("Give --date D (one date for every row) or --date-column NAME, not both.")
+    _reconcile_csv(csv_file, column, day, date_column, out, level, parent, province, store_dir, data_dir)
+
+
+def _reconcile_csv(csv_file: Path, column: str, day: str | None, date_column: str | None, out: Path | None,
+                   level: str | None, parent: str | None, province: str | None, store_dir: Path,
+                   data_dir: Path) -> None:
+    import csv
+
+    with csv_file.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        rows = list(reader)
+    if not header:
+        click.secho(f"{csv_file} is empty: it has no header row.", fg="red", err=True)
+        sys.exit(2)
+    for name, option in ((column, "--column"), (date_column, "--date-column")):
+        if name is not None and name not in header:
+            click.secho(f"{option} {name!r} is not a column of {csv_file}; its columns are: "
+                        + ", ".join(repr(h) for h in header) + ".", fg="red", err=True)
+            sys.exit(2)
+    try:
+        fixed = _parse_day(day) if day else None
+    except ValueError:
+        click.secho(f"--date {day!r} is not a date (YYYY-MM-DD).", fg="red", err=True)
+        sys.exit(2)
+    name_at = header.index(column)
+    date_at = header.index(date_column) if date_column else None
+    days = []
+    for line, row in enumerate(rows, 2):
+        value = row[date_at].strip() if date_at is not None and date_at < len(row) else ""
+        if not value:
+            days.append(fixed)
+            continue
+        try:
+            days.append(_parse_day(value))
+        except ValueError:
+            click.secho(f"row {line - 1} (line {line}) of {csv_file}: {date_column!r} is {value!r}, not a date "
+                        "(YYYY-MM-DD or DD/MM/YYYY).", fg="red", err=True)
+            sys.exit(2)
+    places = _load_places(store_dir, data_dir)
+    added = [f"vlkg_{c}" if c in header else c for c in RECONCILE_COLUMNS]
+    target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow([*header, *added])
+        matched = 0
+        with click.progressbar(list(zip(rows, days, strict=True)), label="reconciling", file=sys.stderr) as bar:
+            for row, on in bar:
+                text = row[name_at] if name_at < len(row) else ""
+                found = places.reconcile(text, on=on, level=level, parent=parent, province=province,
+                                         limit=2) if text.strip() else []
+                padded = row + [""] * (len(header) - len(row))
+                if found:
+                    m = found[0]
+                    u = m.unit
+                    matched += m.match
+                    writer.writerow([*padded, u.iri.value, u.code, u.name, u.valid_from or "", u.valid_through or "",
+                                     f"{m.score:g}", "true" if m.match else "false"])
+                else:
+                    writer.writerow([*padded, "", "", "", "", "", "", "false"])
+    finally:
+        if out:
+            target.close()
+    click.echo(f"{len(rows)} rows, {matched} matched with confidence"
+               + (f"; written to {out}" if out else ""), err=True)
 
 
 def _register_serve() -> None:
