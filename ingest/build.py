@@ -65,7 +65,7 @@ def collect(data_dir: Path, progress: Progress) -> tuple[list[GraphBuild], Regis
     ontology = progress.step("ontology", build_ontology)
     registry = progress.step("registry (data/registry: 2003 to today)", lambda: build_registry(data_dir))
     articles = progress.step("articles", lambda: build_articles(data_dir, registry.registry))
-    links = progress.step("curated links", lambda: build_links(data_dir))
+    links = progress.step("links", lambda: build_links(data_dir, [ontology, registry.legacy, registry.new, *articles]))
     return [ontology, registry.legacy, registry.new, *articles, *links], registry.registry
 
 
