@@ -524,8 +524,8 @@ class Places:
         return matches
 
     # -- search -------------------------------------------------------------------------------------------------
-    def _prefix_pool(self, tokens: list[str]) -> set[int]:
-        """Records whose name has every token, the last one as a prefix."""
+    def _prefix_pool(self, tokens: list[str], raw_last: str | None = None) -> set[int]:
+        """Records whose name has every token, the last one (or `raw_last`, as typed) as a prefix."""
         pool: set[int] | None = None
         for t in sorted(tokens[:-1], key=lambda t: len(self._postings.get(t, ()))):
             postings = self._postings.get(t)
@@ -534,13 +534,13 @@ class Places:
             pool = set(postings) if pool is None else pool & postings
             if not pool:
                 return set()
-        last = tokens[-1]
-        lo = bisect.bisect_left(self._tokens, last)
-        hi = bisect.bisect_left(self._tokens, last + "\uffff")
         prefixed: set[int] = set()
-        for t in self._tokens[lo:hi]:
-            postings = self._postings[t]
-            prefixed.update(postings if pool is None else pool & postings)
+        for last in {tokens[-1], raw_last or tokens[-1]}:  # 'v' is a prefix and the numeral 5
+            lo = bisect.bisect_left(self._tokens, last)
+            hi = bisect.bisect_left(self._tokens, last + "\uffff")
+            for t in self._tokens[lo:hi]:
+                postings = self._postings[t]
+                prefixed.update(postings if pool is None else pool & postings)
         return prefixed
 
     def search(self, q: str, *, limit: int = 20, on: date | None = None) -> list[Match]:
@@ -557,7 +557,7 @@ class Places:
             types = lw[2]
             raw, folded = raw[lw[0]:], folded[lw[0]:]
         tokens = [_roman(t) for t in folded]
-        pool = self._prefix_pool(tokens)
+        pool = self._prefix_pool(tokens, folded[-1])
         if not pool and len(tokens) > 1:  # perhaps an address: "vinh hung vinh loc"
             return self.reconcile(q, on=on, limit=limit)
         key = " ".join(tokens)
@@ -579,9 +579,12 @@ class Places:
                     reasons.append("spelling")
                 elif not self._rec_vowels[i].startswith(_vowel_key(written)):
                     score -= 10
-            if types is not None and r.unit_type in types:
-                score += 4
-                reasons.append("level word")
+            if types is not None:
+                if r.unit_type in types:
+                    score += 8
+                    reasons.append("level word")
+                else:
+                    score -= 6
             if on is not None:
                 if r.valid_on(on):
                     score += 6
@@ -592,7 +595,8 @@ class Places:
                 score += 6
                 reasons.append("current")
             scored.append((score, r.valid_through is None, r.valid_from or date.min, i, reasons))
-        top = sorted(scored, key=lambda t: (-t[0], not t[1], -t[2].toordinal(), self._records[t[3]].code))[:limit]
+        top = sorted(scored, key=lambda t: (-t[0], not t[1], LEVELS.index(self._records[t[3]].level),
+                                            -t[2].toordinal(), self._records[t[3]].code))[:limit]
         out = []
         for n, (score, _current, _start, i, reasons) in enumerate(top):
             confident = n == 0 and score >= 90 and (len(top) == 1 or score - top[1][0] >= 10)
