@@ -75,6 +75,7 @@ class Backend:
     _units: Registry | None = None
     _places: Places | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _places_lock: threading.Lock = field(default_factory=threading.Lock)  # building takes ~1 s: not under _lock
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
     """Identifies the data being served; part of every ETag and cache key."""
@@ -137,7 +138,7 @@ class Backend:
         """Reconciliation and search over `units` (vlkg.places), built once on first use; None without a unit
         index."""
         units = self.units
-        with self._lock:
+        with self._places_lock:
             if self._places is None and units is not None:
                 from vlkg.places import Places
 
