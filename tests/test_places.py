@@ -250,6 +250,27 @@ def test_unknown_inputs(places: Places) -> None:
     assert all(not m.match for m in places.reconcile("zzzz qqqq"))
 
 
+@pytest.mark.parametrize(("text", "note"), [
+    ("Thôn Đông, xã Vĩnh Hùng, huyện Vĩnh Lộc, Thanh Hóa", "ignored 'thôn đông'"),
+    ("Thanh Hóa, Vĩnh Lộc, Vĩnh Hùng", "read largest unit first"),
+    ("Tỉnh Thanh Hóa, huyện Vĩnh Lộc, xã Vĩnh Hùng", "read largest unit first"),
+])
+def test_address_with_more_or_in_reverse(places: Places, text: str, note: str) -> None:
+    top = _top(places, text, on=date(2021, 12, 22))
+    assert top.unit.code == "15379" and top.match and note in top.reasons
+
+
+def test_street_address(places: Places, registry: Registry) -> None:
+    top = _top(places, "12 Lê Lợi, P. 5, Q. 3, TP.HCM", on=date(2021, 12, 22))
+    assert top.unit == _code_on(registry, "27151", date(2021, 12, 22)) and top.match
+
+
+def test_misspelt_name_is_close_not_a_match(places: Places) -> None:
+    found = places.reconcile("Vinh Hungg, Vinh Loc", on=date(2021, 12, 22))
+    assert {m.unit.code for m in found[:2]} == {"15379", "15367"} and not found[0].match
+    assert found[0].reasons[0].startswith("name close to")
+
+
 # -- without a date ---------------------------------------------------------------------------------------------
 def test_no_date_district_means_pre_reform(places: Places) -> None:
     top = _top(places, "xã Vĩnh Hùng, huyện Vĩnh Lộc, Thanh Hóa")

@@ -277,16 +277,34 @@ class Places:
         results.sort(key=len)
         return results[:12]
 
-    def _parse(self, text: str) -> list[list[_Segment]]:
-        """An address -> its possible readings, each a list of segments, the unit itself first."""
+    def _parse(self, text: str) -> list[tuple[list[_Segment], float, str]]:
+        """An address -> its possible readings (segments, the unit itself first; a penalty; a note).
+
+        Besides the address as written: without up to three leading comma-separated parts ('Thôn Đông, xã
+        Vĩnh Hùng, …', '12 Lê Lợi, P. 5, Q. 3': 5 points a part that names no unit, 15 one that does), and
+        reversed when it starts with the province ('Thanh Hóa, Vĩnh Lộc, Vĩnh Hùng': 5 points).
+        """
         parts = [p for p in re.split(r"[,;\n]+", nfc(text)) if p.strip()]
-        readings: list[list[_Segment]] = [[]]
-        for part in parts:
-            options = self._segmentations(_raw_tokens(part))
-            if not options:
-                continue
-            readings = [r + o for r in readings for o in options][:24]
-        return [r for r in readings if r]
+        options = [o for o in (self._segmentations(_raw_tokens(p)) for p in parts) if o]
+        out: list[tuple[list[_Segment], float, str]] = []
+        for skip in range(min(len(options), 4)):
+            penalty, note = 0.0, ""
+            if skip:
+                dropped = options[:skip]
+                penalty = sum(5.0 if len(o) == 1 and o[0][0].key not in self._by_key else 15.0 for o in dropped)
+                note = "ignored " + ", ".join(repr(" ".join(s.word + " " + s.raw if s.word else s.raw for s in o[0]))
+                                              for o in dropped)
+            readings: list[list[_Segment]] = [[]]
+            for opts in options[skip:]:
+                readings = [r + o for r in readings for o in opts][:24]
+            for reading in readings:
+                if not reading:
+                    continue
+                out.append((reading, penalty, note))
+                if (not skip and len(reading) > 1 and self._is_province_segment(reading[0])
+                        and not self._is_province_segment(reading[-1])):
+                    out.append((reading[::-1], 5.0, "read largest unit first"))
+        return out
 
     # -- reconciliation -----------------------------------------------------------------------------------------
     def reconcile(self, text: str, *, on: date | None = None, level: str | None = None,
@@ -310,9 +328,12 @@ class Places:
                         seg.levels = frozenset({"province"})
                     context.append(seg)
         best: dict[str, _Candidate] = {}
-        for reading in self._parse(text):
+        for reading, penalty, note in self._parse(text):
             target, rest = reading[0], reading[1:] + context
             for cand in self._candidates(target, rest, on, level):
+                if penalty:
+                    cand.score -= penalty
+                    cand.reasons.insert(0, note)
                 key = cand.unit.iri.value
                 if key not in best or (cand.province_ok, cand.score) > (best[key].province_ok, best[key].score):
                     best[key] = cand
