@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import heapq
 import re
 import unicodedata
 from collections import defaultdict
@@ -70,8 +71,13 @@ _ALIASES = {("hcm",): ("ho", "chi", "minh"), ("tphcm",): ("tp", "ho", "chi", "mi
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _ROMAN_TOKEN = re.compile(r"^[ivx]+$")
 _SPLIT_NUMBER = re.compile(r"(?i)(?<![^\W\d_])(p|q|f)\.?\s*(\d{1,2})\b")
-_PUNCT = re.compile(r"[.\-\u2013\u2014/()\[\]:\"]+")
+_PUNCT = re.compile(r"[\W_]+")
 _APOSTROPHE = re.compile(r"['\u2019\u02bc]\s*")
+_MAX_TEXT = 400  # characters of an address read (the rest is ignored)
+_MAX_PARTS = 8  # comma-separated parts read
+_MAX_TOKENS = 24  # words read in one part
+_MAX_SEGMENTS = 5  # units named in one part (commune, district, province and two more)
+_MAX_NAME_TOKENS = 8  # words in one unit name (the longest has 6)
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
 
 
@@ -91,9 +97,9 @@ def _roman(token: str) -> str:
 
 def _raw_tokens(text: str) -> list[str]:
     """NFC text -> its tokens, diacritics kept, lower case, punctuation gone ('P5' -> 'p', '5')."""
-    text = _SPLIT_NUMBER.sub(r"\1 \2", nfc(text))
+    text = _SPLIT_NUMBER.sub(r"\1 \2", nfc(text[:_MAX_TEXT]))
     text = _APOSTROPHE.sub("", text)
-    return _PUNCT.sub(" ", text).lower().split()
+    return [t for t in _PUNCT.sub(" ", text).lower().split() if _fold_token(t).isalnum()]
 
 
 def _fold_token(token: str) -> str:
@@ -175,6 +181,9 @@ class Places:
             self._rec_vowels.append(_vowel_key(name_part))
             self._rec_spelling.append(_spelling(name_part))
         self._tokens = sorted(self._postings)
+        # Ties in search: current versions first, then the larger unit, the later version, the code.
+        self._rank = [(r.valid_through is not None, LEVELS.index(r.level), -(r.valid_from or date.min).toordinal(),
+                       r.code) for r in self._records]
         self._ancestry_cache: dict[str, tuple[tuple[UnitRecord, str], ...]] = {}
 
     # -- indexing -----------------------------------------------------------------------------------------------
@@ -235,11 +244,11 @@ class Places:
             else:
                 expanded_raw.append(r_tok)
                 expanded.append(f_tok)
-        raw, folded = expanded_raw, expanded
+        raw, folded = expanded_raw[:_MAX_TOKENS], expanded[:_MAX_TOKENS]
         n = len(folded)
         results: list[list[_Segment]] = []
 
-        def segment_at(i: int, j_start: int) -> list[tuple[int, _Segment]]:
+        def segment_at(i: int) -> list[tuple[int, _Segment]]:
             """Segments starting at token i: (end, segment)."""
             out = []
             lw = self._level_word_at(raw, folded, i)
@@ -247,7 +256,7 @@ class Places:
             if lw is not None:
                 starts.insert(0, (i + lw[0], lw))
             for start, level in starts:
-                for j in range(start + 1, n + 1):
+                for j in range(start + 1, min(n, start + _MAX_NAME_TOKENS) + 1):
                     key = _name_key(folded[start:j])
                     if key in self._by_key:
                         out.append((j, _Segment(key, " ".join(raw[start:j]),
@@ -255,16 +264,24 @@ class Places:
                                                 " ".join(raw[i:start]), role)))
             return out
 
+        edges = [segment_at(i) for i in range(n)]
+        complete = [False] * n + [True]  # complete[i]: tokens i.. split into known segments
+        for i in range(n - 1, -1, -1):
+            complete[i] = any(complete[j] for j, _ in edges[i])
+
         def walk(i: int, acc: list[_Segment]) -> None:
             if len(results) >= 24:
                 return
             if i == n:
                 results.append(list(acc))
                 return
-            for j, seg in segment_at(i, i):
-                acc.append(seg)
-                walk(j, acc)
-                acc.pop()
+            if len(acc) >= _MAX_SEGMENTS:
+                return
+            for j, seg in edges[i]:
+                if complete[j]:
+                    acc.append(seg)
+                    walk(j, acc)
+                    acc.pop()
 
         walk(0, [])
         if not results and n:
@@ -284,7 +301,7 @@ class Places:
         Vĩnh Hùng, …', '12 Lê Lợi, P. 5, Q. 3': 5 points a part that names no unit, 15 one that does), and
         reversed when it starts with the province ('Thanh Hóa, Vĩnh Lộc, Vĩnh Hùng': 5 points).
         """
-        parts = [p for p in re.split(r"[,;\n]+", nfc(text)) if p.strip()]
+        parts = [p for p in re.split(r"[,;\n]+", nfc(text[:_MAX_TEXT])) if p.strip()][:_MAX_PARTS]
         options = [o for o in (self._segmentations(_raw_tokens(p)) for p in parts) if o]
         out: list[tuple[list[_Segment], float, str]] = []
         for skip in range(min(len(options), 4)):
@@ -401,11 +418,21 @@ class Places:
         if not pool:  # each token matched loosely: the records sharing the rarest known token
             known = [self._postings[t] for t in tokens if t in self._postings]
             pool = min(known, key=len) if known else set()
+        if len(seg.key) < 4:  # too short to be a misspelling of anything in particular
+            return []
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(seg.key)
+        ratios: dict[str, float] = {}
         scored = []
         for i in pool:
-            ratio = difflib.SequenceMatcher(None, seg.key, self._rec_key[i]).ratio()
-            if ratio >= 0.6:
-                scored.append((i, round(50 * ratio - 10, 1), f"name close to {self._rec_key[i]!r}"))
+            rec_key = self._rec_key[i]
+            ratio = ratios.get(rec_key)
+            if ratio is None:
+                matcher.set_seq1(rec_key)
+                ratio = ratios[rec_key] = (matcher.ratio() if matcher.real_quick_ratio() >= 0.75
+                                           and matcher.quick_ratio() >= 0.75 else 0.0)
+            if ratio >= 0.75:
+                scored.append((i, round(50 * ratio - 10, 1), f"name close to {rec_key!r}"))
         scored.sort(key=lambda t: -t[1])
         return scored[:200]
 
@@ -584,42 +611,48 @@ class Places:
         key = " ".join(tokens)
         written = " ".join(raw)
         marks = not written.isascii()
-        scored = []
-        for i in pool:
+        spelt, vowels = (_spelling(written), _vowel_key(written)) if marks else ("", "")
+
+        def score(i: int, reasons: list[str] | None = None) -> float:
             r = self._records[i]
             rec_key = self._rec_key[i]
             if rec_key == key:
-                score, reasons = 90.0, ["name"]
+                value, why = 90.0, "name"
             elif rec_key.startswith(key):
-                score, reasons = 80.0 - min(10, len(rec_key) - len(key)) / 2, ["name starts so"]
+                value, why = 80.0 - min(10, len(rec_key) - len(key)) / 2, "name starts so"
             else:
-                score, reasons = 70.0 - min(10, len(rec_key) - len(key)) / 2, ["words of the name"]
+                value, why = 70.0 - min(10, len(rec_key) - len(key)) / 2, "words of the name"
+            notes = [why]
             if marks:
-                if self._rec_spelling[i].startswith(_spelling(written)):
-                    score += 4
-                    reasons.append("spelling")
-                elif not self._rec_vowels[i].startswith(_vowel_key(written)):
-                    score -= 10
+                if self._rec_spelling[i].startswith(spelt):
+                    value += 4
+                    notes.append("spelling")
+                elif not self._rec_vowels[i].startswith(vowels):
+                    value -= 10
             if types is not None:
                 if r.unit_type in types:
-                    score += 8
-                    reasons.append("level word")
+                    value += 8
+                    notes.append("level word")
                 else:
-                    score -= 6
+                    value -= 6
             if on is not None:
                 if r.valid_on(on):
-                    score += 6
-                    reasons.append(f"valid on {on}")
+                    value += 6
+                    notes.append(f"valid on {on}")
                 else:
-                    score -= 20
+                    value -= 20
             elif r.valid_through is None:
-                score += 6
-                reasons.append("current")
-            scored.append((score, r.valid_through is None, r.valid_from or date.min, i, reasons))
-        top = sorted(scored, key=lambda t: (-t[0], not t[1], LEVELS.index(self._records[t[3]].level),
-                                            -t[2].toordinal(), self._records[t[3]].code))[:limit]
+                value += 6
+                notes.append("current")
+            if reasons is not None:
+                reasons.extend(notes)
+            return value
+
+        top = heapq.nsmallest(limit, ((-score(i), self._rank[i], i) for i in pool))
         out = []
-        for n, (score, _current, _start, i, reasons) in enumerate(top):
-            confident = n == 0 and score >= 90 and (len(top) == 1 or score - top[1][0] >= 10)
-            out.append(Match(self._records[i], max(0.0, min(100.0, score)), confident, tuple(reasons)))
+        for n, (negative, _rank, i) in enumerate(top):
+            reasons: list[str] = []
+            score(i, reasons)
+            confident = n == 0 and -negative >= 90 and (len(top) == 1 or top[1][0] - negative >= 10)
+            out.append(Match(self._records[i], max(0.0, min(100.0, -negative)), confident, tuple(reasons)))
         return out
