@@ -309,6 +309,13 @@ def test_province_keyword_puts_right_province_first(places: Places) -> None:
     assert "province Tỉnh Thanh Hóa" in found[0].reasons
 
 
+def test_match_looks_past_the_limit(places: Places) -> None:
+    """limit=1 shows one candidate, but match still says whether a close runner-up exists."""
+    assert not places.reconcile("vinh hung vinh loc", on=date(2021, 12, 22), limit=1)[0].match
+    assert not places.search("minh tan", limit=1)[0].match
+    assert places.reconcile("xã Vĩnh Hùng, huyện Vĩnh Lộc", on=date(2021, 12, 22), limit=1)[0].match
+
+
 def test_wrong_province_never_first(places: Places) -> None:
     """Xã Vĩnh Hùng exists only in Thanh Hóa: asked in Long An, a Long An unit comes first, without a match."""
     found = places.reconcile("xã Vĩnh Hùng, Long An", on=date(2021, 12, 22))

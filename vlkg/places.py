@@ -562,9 +562,8 @@ class Places:
     def _finish(self, cands: list[_Candidate], limit: int) -> list[Match]:
         cands.sort(key=lambda c: (not c.province_ok, -c.score, c.unit.valid_through is not None,
                                   -(c.unit.valid_from or date.min).toordinal(), c.unit.code))
-        cands = cands[:max(limit, 1)]
         matches = []
-        for n, c in enumerate(cands):
+        for n, c in enumerate(cands[:max(limit, 1)]):  # confidence looks past the limit: at the runner-up
             score = max(0.0, min(100.0, round(c.score, 1)))
             confident = (n == 0 and c.province_ok and not c.doubt and score >= 60
                          and (len(cands) == 1 or c.score - cands[1].score >= 10 or not cands[1].province_ok))
@@ -648,9 +647,9 @@ class Places:
                 reasons.extend(notes)
             return value
 
-        top = heapq.nsmallest(limit, ((-score(i), self._rank[i], i) for i in pool))
+        top = heapq.nsmallest(max(limit, 2), ((-score(i), self._rank[i], i) for i in pool))
         out = []
-        for n, (negative, _rank, i) in enumerate(top):
+        for n, (negative, _rank, i) in enumerate(top[:max(limit, 1)]):
             reasons: list[str] = []
             score(i, reasons)
             confident = n == 0 and -negative >= 90 and (len(top) == 1 or top[1][0] - negative >= 10)
