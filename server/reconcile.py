@@ -197,11 +197,11 @@ def _query(key: str, q: Any) -> Query:
     if unknown:
         raise Problem("bad_request", f"{where} has unknown field(s) {', '.join(unknown)[:200]}; the fields are "
                                      "query, type, limit, properties, type_strict.")
-    text = q.get("query", "")
+    text = q.get("query") or ""  # null fields count as absent
     if not isinstance(text, str):
         raise Problem("bad_request", f"{where}: `query` must be a string.")
     text = search.text_arg(f"{where}: query", text)
-    props = q.get("properties", [])
+    props = q.get("properties") or []
     if not isinstance(props, list) or not all(isinstance(p, dict) and "pid" in p and "v" in p for p in props):
         raise Problem("bad_request", f"{where}: `properties` must be a list of {{\"pid\": …, \"v\": …}} objects.")
     if not text and not props:
@@ -216,7 +216,7 @@ def _query(key: str, q: Any) -> Query:
             values["date"] = search.date_arg(f"{where}: property date", value)
         elif value is not None:
             values[kind.id] = search.text_arg(f"{where}: property {kind.id}", str(value))
-    types = q.get("type", [])
+    types = q.get("type") or []
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise Problem("bad_request", f"{where}: `type` must be a type id or a list of type ids.")
@@ -225,10 +225,10 @@ def _query(key: str, q: Any) -> Query:
     kinds = [_kind(TYPES, t) for t in types]
     levels = (frozenset() if any(k is None or k.level is None for k in kinds)
               else frozenset(str(k.level) for k in kinds if k is not None))
-    strict = q.get("type_strict", "any")
+    strict = q.get("type_strict") or "any"
     if strict not in ("any", "should", "all"):
         raise Problem("bad_request", f"{where}: type_strict must be any, should or all.")
-    limit = q.get("limit", DEFAULT_LIMIT)
+    limit = DEFAULT_LIMIT if q.get("limit") is None else q["limit"]
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit != int(limit) or limit < 1:
         raise Problem("bad_request", f"{where}: limit must be a positive whole number.")
     on = values["date"]

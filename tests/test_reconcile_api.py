@@ -138,9 +138,11 @@ def test_openrefine_batch_with_types_and_properties(client: Any, schemas: dict[s
         "q4": {"query": "Vĩnh Hùng", "type": BASE + "def/Commune",  # a type given by its IRI
                "properties": [{"pid": BASE + "def/parent", "v": {"id": "au/393/2004-08-31"}}]},
         "q5": {"query": "Biện Thượng", "type": ["Commune", "District"]},
+        "q6": {"query": "Biện Thượng", "type": None, "limit": None, "properties": None},  # nulls: absent
     }
     answer = valid(schemas, "reconciliation-result-batch", post(client, batch))
     assert set(answer) == set(batch)
+    assert len(answer["q6"]["result"]) <= 5  # the default limit
     first = {k: v["result"][0] for k, v in answer.items() if v["result"]}
     assert len(answer["q0"]["result"]) <= 3
     for key in ("q0", "q4"):
@@ -150,7 +152,7 @@ def test_openrefine_batch_with_types_and_properties(client: Any, schemas: dict[s
     assert not any(c["match"] for c in answer["q1"]["result"])
     assert first["q2"]["name"] == "Huyện Vĩnh Lộc" and first["q2"]["type"][0]["id"] == "District"
     assert first["q3"]["name"] == "Tỉnh Thanh Hóa" and first["q3"]["id"].endswith("/2004-08-31")
-    assert first["q5"]["name"] == "Xã Biện Thượng"
+    assert first["q5"]["name"] == first["q6"]["name"] == "Xã Biện Thượng"
     assert all(c["type"][0]["id"] in ("Commune", "District") for c in answer["q5"]["result"])
 
 
