@@ -45,6 +45,7 @@ MAX_LIMIT = 25
 SUGGEST_LIMIT = 10
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 420, 150
 MAX_ID = 300  # characters of an entity id; ours are under 40
+MAX_TEXT = 500  # characters of a query or property value: a whole address fits; one longer cell fails its batch
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def _query(key: str, q: Any) -> Query:
     text = q.get("query") or ""  # null fields count as absent
     if not isinstance(text, str):
         raise Problem("bad_request", f"{where}: `query` must be a string.")
-    text = search.text_arg(f"{where}: query", text)
+    text = search.text_arg(f"{where}: query", text, MAX_TEXT)
     props = q.get("properties") or []
     if not isinstance(props, list) or not all(isinstance(p, dict) and "pid" in p and "v" in p for p in props):
         raise Problem("bad_request", f"{where}: `properties` must be a list of {{\"pid\": …, \"v\": …}} objects.")
@@ -215,7 +216,7 @@ def _query(key: str, q: Any) -> Query:
         if kind.id == "date":
             values["date"] = search.date_arg(f"{where}: property date", value)
         elif value is not None:
-            values[kind.id] = search.text_arg(f"{where}: property {kind.id}", str(value))
+            values[kind.id] = search.text_arg(f"{where}: property {kind.id}", str(value), MAX_TEXT)
     types = q.get("type") or []
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):

@@ -188,6 +188,7 @@ def test_queries_and_answers_keep_nfc(client: Any) -> None:
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "properties": [date_prop("2021-13-45")]}}), 400, "2021-13-45"),
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "properties": [date_prop("22/12/2021")]}}), 400, "YYYY-MM-DD"),
     (json.dumps({f"q{i}": {"query": "Vĩnh Hùng"} for i in range(51)}), 413, "at most 50"),
+    (json.dumps({"q0": {"query": "Vĩnh Hùng " * 60}}), 400, "at most 500"),
 ])
 def test_errors_say_what_is_wrong_in_json(client: Any, queries: str, status: int, words: str) -> None:
     r = client.post("/reconcile", data={"queries": queries})  # no Accept header, as OpenRefine
