@@ -225,6 +225,14 @@ def test_successor_after_the_reform(places: Places, registry: Registry) -> None:
     assert top.match
 
 
+def test_name_before_it_existed_lists_its_predecessors(places: Places) -> None:
+    """Xã Biện Thượng (2025) asked for 2021: the communes it was formed from, none a match."""
+    found = places.reconcile("xã Biện Thượng, Thanh Hóa", on=date(2021, 12, 22))
+    formed_from = [m for m in found if "predecessor of Xã Biện Thượng (15382) on 2021-12-22" in m.reasons]
+    assert {m.unit.name for m in formed_from} >= {"Xã Minh Tân", "Xã Vĩnh Hùng"}
+    assert found[0] in formed_from and not any(m.match for m in found)
+
+
 @pytest.mark.parametrize(("code", "on", "name"), [
     ("15382", date(2010, 1, 1), "Xã Vĩnh Tân"), ("15382", date(2021, 12, 22), "Xã Minh Tân"),
     ("15382", date(2026, 1, 1), "Xã Biện Thượng")])

@@ -386,20 +386,23 @@ class Places:
     def _successor_reason(self, old: UnitRecord, on: date) -> str:
         return f"successor of {old.name} ({old.code}) on {on}"
 
-    def _successors_on(self, record: UnitRecord, on: date) -> list[UnitRecord]:
-        """The versions valid on `on` that `record` (ended before `on`) became, following successor links."""
+    def _successors_on(self, record: UnitRecord, on: date, *, back: bool = False) -> list[UnitRecord]:
+        """The versions valid on `on` that `record` (ended before `on`) became, following successor links; with
+        back=True, those it was formed from (it began after `on`), following predecessor links."""
+        step = self.registry.predecessors if back else self.registry.successors
         found: dict[str, UnitRecord] = {}
         frontier, seen = [record], {record.iri.value}
         for _ in range(12):
             nxt = []
             for r in frontier:
-                for s in self.registry.successors(r.iri):
+                for s in step(r.iri):
                     if s.iri.value in seen:
                         continue
                     seen.add(s.iri.value)
                     if s.valid_on(on):
                         found[s.iri.value] = s
-                    elif s.valid_through is not None and s.valid_through < on:
+                    elif (s.valid_from is not None and on < s.valid_from) if back else (
+                            s.valid_through is not None and s.valid_through < on):
                         nxt.append(s)
             if not nxt:
                 break
@@ -500,7 +503,12 @@ class Places:
                 for s in successors:
                     out.append(_Candidate(s, score + 12, [*reasons, self._successor_reason(r, on), f"valid on {on}"],
                                           province_ok, successor_of=r, doubt=doubt))
-                if not successors:
+                predecessors = (self._successors_on(r, on, back=True)
+                                if r.valid_from is not None and on < r.valid_from else [])
+                for p in predecessors:  # what the place was before the named unit was formed: several, as a rule
+                    out.append(_Candidate(p, score + 5, [*reasons, f"predecessor of {r.name} ({r.code}) on {on}",
+                                                         f"valid on {on}"], province_ok, doubt=True))
+                if not successors and not predecessors:
                     out.append(_Candidate(r, score - 20, [*reasons, f"not valid on {on} ({r.validity})"],
                                           province_ok, doubt=True))
         if on is None:
