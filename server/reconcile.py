@@ -230,7 +230,8 @@ def _query(key: str, q: Any) -> Query:
     if strict not in ("any", "should", "all"):
         raise Problem("bad_request", f"{where}: type_strict must be any, should or all.")
     limit = DEFAULT_LIMIT if q.get("limit") is None else q["limit"]
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit != int(limit) or limit < 1:
+    whole = isinstance(limit, int) or (isinstance(limit, float) and limit.is_integer())  # not NaN, not Infinity
+    if isinstance(limit, bool) or not whole or limit < 1:
         raise Problem("bad_request", f"{where}: limit must be a positive whole number.")
     on = values["date"]
     return Query(key, text, levels, min(int(limit), MAX_LIMIT), values["parent"] or None,  # type: ignore[arg-type]

@@ -185,6 +185,8 @@ def test_queries_and_answers_keep_nfc(client: Any) -> None:
     (json.dumps({"q0": "Vĩnh Hùng"}), 400, "JSON object"),
     (json.dumps({"q0": {"query": ""}}), 400, "non-empty"),
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "limit": 0}}), 400, "limit"),
+    ('{"q0": {"query": "Vĩnh Hùng", "limit": Infinity}}', 400, "limit"),
+    ('{"q0": {"query": "Vĩnh Hùng", "limit": NaN}}', 400, "limit"),
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "properties": [date_prop("2021-13-45")]}}), 400, "2021-13-45"),
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "properties": [date_prop("22/12/2021")]}}), 400, "YYYY-MM-DD"),
     (json.dumps({f"q{i}": {"query": "Vĩnh Hùng"} for i in range(51)}), 413, "at most 50"),
