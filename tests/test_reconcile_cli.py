@@ -116,6 +116,18 @@ def test_csv_mode_to_stdout_with_one_date_and_leading_zeros(store: Path, tmp_pat
     assert rows[2][3:5] == ["15382", "Xã Minh Tân"]
 
 
+def test_csv_ragged_rows_keep_every_cell(store: Path, tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("a,b\n1,15382,extra\n2\n", encoding="utf-8")
+    code, stdout, _ = run("reconcile", "--csv", str(src), "--column", "b", "--date", "2021-12-22",
+                          "--store", str(store))
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(stdout)))
+    assert rows[0][:4] == ["a", "b", "column 3", "iri"]
+    assert rows[1][:5] == ["1", "15382", "extra", f"{ID}au/15382/2019-12-01", "15382"]
+    assert rows[2] == ["2", "", "", "", "", "", "", "", "", "false"]
+
+
 def test_csv_missing_column(store: Path, tmp_path: Path) -> None:
     src = _write(tmp_path / "in.csv", [["id", "commune"], ["1", "Minh Tân"]])
     code, _, err = run("reconcile", "--csv", str(src), "--column", "xa", "--store", str(store))

@@ -106,7 +106,7 @@ def _load_places(store_dir: Path, data_dir: Path):
 
 def _parse_day(value: str):
     """'2021-12-22' or '22/12/2021' -> date; ValueError otherwise."""
-    from datetime import date, datetime
+    from datetime import datetime
 
     value = value.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
@@ -114,8 +114,6 @@ def _parse_day(value: str):
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    if value.isdigit() and len(value) == 4:
-        return date(int(value), 12, 31)
     raise ValueError(value)
 
 
@@ -124,7 +122,8 @@ RECONCILE_COLUMNS = ("iri", "code", "label", "valid_from", "valid_through", "sco
 
 @main.command()
 @click.argument("text", required=False)
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day the text speaks of (default: none, see below).")
+@click.option("--date", "day", metavar="YYYY-MM-DD",
+              help="The day the text speaks of, YYYY-MM-DD or DD/MM/YYYY (default: none; see above).")
 @click.option("--level", type=click.Choice(["province", "district", "commune"]), help="Only units of this level.")
 @click.option("--parent", metavar="NAME", help="A unit the place lies in (district or province).")
 @click.option("--province", metavar="NAME", help="The province the place lies in.")
@@ -204,6 +203,8 @@ def _reconcile_csv(csv_file: Path, column: str, day: str | None, date_column: st
     except ValueError:
         click.secho(f"--date {day!r} is not a date (YYYY-MM-DD).", fg="red", err=True)
         sys.exit(2)
+    width = max([len(header), *(len(r) for r in rows)])
+    header = header + [f"column {n}" for n in range(len(header) + 1, width + 1)]  # cells past the header's end
     name_at = header.index(column)
     date_at = header.index(date_column) if date_column else None
     days = []
