@@ -122,6 +122,8 @@ def build_linkset(path: Path, known_iris: set[str]) -> GraphBuild:
         line = body_start + reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if len(COLUMNS) <= len(row) < len(columns):
+            row = row + [""] * (len(columns) - len(row))  # the optional columns may be left off a row
         if len(row) != len(columns):
             raise where.error(line, f"{len(row)} fields, expected {len(columns)} ({','.join(columns)}); "
                                     "quote a note that contains a comma.")

@@ -154,6 +154,14 @@ def test_a_good_temporary_file_builds(tmp_path, known):
     assert VOID.subset not in {t.predicate for t in g.triples}  # one predicate: no sub-linksets
 
 
+def test_note_vi_may_be_left_off_a_row(tmp_path, known):
+    text = HEADER.replace("object,note", "object,note,note_vi") + GOOD_ROW
+    text += "id:indicator/poverty-rate,skos:closeMatch,sdg:C010201,households,hộ\n"
+    [g] = _build(tmp_path, text, known, "two.csv")
+    assert g.stats["links"] == 2
+    assert len([t for t in g.triples if t.predicate == SKOS.note]) == 3
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
     (HEADER + "id:indicator/poverty-rate,skos:closeMatch,sdg:C010202\n", 11, "3 fields, expected 4"),
     (HEADER + "id:indicator/poverty-rate,skos:closeMatch,sdg:C010202,a,b\n", 11, "5 fields"),
