@@ -154,6 +154,7 @@ def endpoint() -> Response:
             raise Problem("bad_request", "This service does not offer data extension (`extend`)." if unsupported
                           else "POST /reconcile needs a form field `queries` holding a JSON object of queries "
                                'keyed q0, q1, …, e.g. queries={"q0": {"query": "Vĩnh Hùng", "type": "Commune"}}.')
+        search.registry()  # no unit index, no service: 404 with a sentence rather than a manifest that fails later
         return _cached(_json(manifest()), "reconcile-manifest")
     answers = answer_batch(parse_batch(raw))
     return _cached(_json(answers), "reconcile")
@@ -269,7 +270,7 @@ def _record(ident: str) -> UnitRecord | None:
     from vlkg.units import ResolutionError
 
     units = search.registry()
-    if units is None or len(ident) > MAX_ID:
+    if len(ident) > MAX_ID:
         return None
     ident = ident.strip()
     iri = ident if ident.startswith(("http://", "https://")) else id_space() + ident.lstrip("/")

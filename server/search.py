@@ -42,17 +42,24 @@ UNIT_TYPES = {
 LEVELS = {"province": "cấp tỉnh · province", "district": "cấp huyện · district", "commune": "cấp xã · commune"}
 
 
+NO_INDEX = ("This store has no unit index (units.json.gz), so search and reconciliation are not available: "
+            "serve a build directory made by `vlkg build`.")
+
+
 def places() -> Places:
     """The served release's Places index; 404 with a sentence for a bare store (no unit index)."""
     found = current_app.extensions["vlkg"].places
     if found is None:
-        raise Problem("not_found", "This store has no unit index (units.json.gz), so search and reconciliation are "
-                                   "not available: serve a build directory made by `vlkg build`.")
+        raise Problem("not_found", NO_INDEX)
     return found
 
 
 def registry() -> Registry:
-    return current_app.extensions["vlkg"].units
+    """The served release's unit index; 404 with a sentence for a bare store."""
+    units = current_app.extensions["vlkg"].units
+    if units is None:
+        raise Problem("not_found", NO_INDEX)
+    return units
 
 
 def parent_label(units: Registry, record: UnitRecord) -> str | None:

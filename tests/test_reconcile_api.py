@@ -261,8 +261,10 @@ def test_suggest_types_and_properties(client: Any, schemas: dict[str, Any]) -> N
 
 
 def test_bare_store_says_the_index_is_missing(client: Any, make_app: Any) -> None:
-    r = make_app().test_client().get("/reconcile?queries=" + urllib.parse.quote('{"q0":{"query":"a"}}'))
+    bare = make_app().test_client()
+    r = bare.get("/reconcile?queries=" + urllib.parse.quote('{"q0":{"query":"a"}}'))
     assert r.status_code == 404 and "units.json.gz" in r.get_json()["error"]["message"]
+    assert bare.get("/reconcile").status_code == 404  # no manifest for a service that cannot answer
 
 
 # --- over HTTP, as OpenRefine reaches it ------------------------------------------------------------------
