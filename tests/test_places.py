@@ -252,6 +252,13 @@ def test_bare_code_without_a_date_lists_every_version(places: Places) -> None:
     assert [m.unit.name for m in found] == ["Xã Biện Thượng", "Xã Minh Tân", "Xã Vĩnh Tân"]
 
 
+def test_a_datetime_counts_as_its_day(places: Places) -> None:
+    from datetime import datetime
+
+    assert _top(places, "15382", on=datetime(2021, 12, 22, 8, 30)).unit.name == "Xã Minh Tân"
+    assert places.search("minh tan", on=datetime(2021, 12, 22, 8, 30))
+
+
 def test_unknown_inputs(places: Places) -> None:
     assert places.reconcile("") == []
     assert places.reconcile("99999", on=date(2021, 1, 1)) == []

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from vlkg.text import fold, nfc
 from vlkg.units import LEVELS, Registry, UnitRecord
@@ -115,6 +115,11 @@ def _vowel_key(text: str) -> str:
     """Diacritics kept except tone marks: tells 'Hùng' from 'Hưng' but not 'Hoà' from 'Hòa'."""
     decomposed = unicodedata.normalize("NFD", nfc(text).lower())
     return " ".join("".join(c for c in decomposed if c not in _TONE_MARKS).split())
+
+
+def _day(on: date | None) -> date | None:
+    """A datetime counts as its day (date and datetime do not compare)."""
+    return on.date() if isinstance(on, datetime) else on
 
 
 def _spelling(text: str) -> str:
@@ -329,6 +334,7 @@ class Places:
         """Candidate unit versions for an address (or a code), best first; see the module docstring."""
         if level is not None and level not in LEVELS:
             raise ValueError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+        on = _day(on)
         text = nfc(text or "").strip()
         if not text:
             return []
@@ -603,6 +609,7 @@ class Places:
         raw = _raw_tokens(q or "")
         if not raw:
             return []
+        on = _day(on)
         if len(raw) == 1 and raw[0].isdigit():
             return self.reconcile(raw[0], on=on, limit=limit)
         folded = [_fold_token(t) for t in raw]
