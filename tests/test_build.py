@@ -250,15 +250,19 @@ def test_shape_violation_fails_with_node_and_rule(built, tmp_path):
     _previous_build(built, out)
     before = _snapshot(out)
     data = _broken_data(tmp_path)
-    (data / "links").mkdir(exist_ok=True)
-    # a second, conflicting code on a unit version violates the AdminUnitVersion shape
-    (data / "links" / "bad.ttl").write_text(
-        '<https://vinhloc-kg.example/id/au/15382/2019-12-01> skos:notation "99999"^^kg:dvhcCode .\n', encoding="utf-8")
+    # Latitude and longitude swapped in the registry's points: Huyện Vĩnh Lộc at 105.65 N violates the
+    # AdminUnitVersion shape (latitude 6..24). (data/links/*.ttl, which could add any triple, are CSV files of
+    # SKOS mapping links now, checked by ingest/links.py before SHACL runs.)
+    points = data / "registry" / "points.csv"
+    row = "393,2025-06-30,20.063973,105.652983,,\n"
+    text = points.read_text(encoding="utf-8")
+    assert text.count(row) == 1
+    points.write_text(text.replace(row, "393,2025-06-30,105.652983,20.063973,,\n"), encoding="utf-8")
     with pytest.raises(BuildError) as err:
         run_build(out=out, data_dir=data, progress=False)
     message = str(err.value)
-    assert "https://vinhloc-kg.example/id/au/15382/2019-12-01" in message
-    assert "notation" in message
+    assert "https://vinhloc-kg.example/id/au/393/2004-08-31" in message
+    assert "geo:lat" in message and "between 6 and 24" in message
     assert _snapshot(out) == before
 
 
