@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from loopback import CountingListener
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 ID = "https://vinhloc-kg.example/id/"
@@ -31,31 +30,6 @@ XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 # Made-up figures keyed by the unit versions of the fixture register (tests/data/registry.trig).
 POPULATION = {"au/15382/2019-12-01": 9120, "au/15388/2004-08-31": 5310, "au/15349/2019-12-01": 7050,
               "au/99999/2019-12-01": 1}  # a unit the first server does not know: the join drops it
-
-
-class CountingListener:
-    """A loopback TCP listener that counts the connections made to it (and answers nothing useful)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture
