@@ -83,7 +83,7 @@ def _write_gz(path: Path, data: bytes) -> tuple[int, str]:
     return len(blob), hashlib.sha256(blob).hexdigest()
 
 
-def _store_literals(triples: list[Triple]) -> dict[Literal, Literal]:
+def store_literals(triples: list[Triple]) -> dict[Literal, Literal]:
     """Each typed literal as the store will keep it ("8.0"^^xsd:decimal -> "8"), found by a round trip through
     an in-memory store: the dumps serialise what the store holds, so a digest computed ahead must use it too."""
     plain = {PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString"}
@@ -108,7 +108,7 @@ def graph_dump_digests(graphs: dict[NamedNode, list[Triple]], base: str = BASE) 
     out: dict[str, tuple[int, str]] = {}
     for g in sorted(graphs, key=lambda g: g.value):
         triples = rebase(list(graphs[g]))
-        canonical = _store_literals(triples)
+        canonical = store_literals(triples)
         if canonical:
             triples = [Triple(t.subject, t.predicate, canonical.get(t.object, t.object)) for t in triples]
         data = sorted_triples(triples)
