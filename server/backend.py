@@ -75,7 +75,9 @@ class Backend:
     _units: Registry | None = None
     _places: Places | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _places_lock: threading.Lock = field(default_factory=threading.Lock)  # building takes ~1 s: not under _lock
+    # Loading the unit index and building Places take ~1 s: under a lock of their own, never under _lock, which
+    # every request that opens the store takes. Re-entrant: `places` reads `units`.
+    _index_lock: threading.RLock = field(default_factory=threading.RLock)
     cache: ResultCache = field(init=False)
     build_id: str = field(init=False)
     """Identifies the data being served; part of every ETag and cache key."""
@@ -127,7 +129,7 @@ class Backend:
     def units(self) -> Registry | None:
         """The pinned release's unit index (every version, for search and reconciliation), loaded once; None
         for a bare store or a build older than the index."""
-        with self._lock:
+        with self._index_lock:
             if self._units is None and self.release is not None and (self.release / UNIT_INDEX).is_file():
                 with gzip.open(self.release / UNIT_INDEX, "rt", encoding="utf-8") as f:
                     self._units = Registry.from_json(json.load(f), self.settings["base_iri"] + "id/")
@@ -137,8 +139,8 @@ class Backend:
     def places(self) -> Places | None:
         """Reconciliation and search over `units` (vlkg.places), built once on first use; None without a unit
         index."""
-        units = self.units
-        with self._places_lock:
+        with self._index_lock:
+            units = self.units
             if self._places is None and units is not None:
                 from vlkg.places import Places
 
