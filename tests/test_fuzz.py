@@ -43,9 +43,15 @@ QUERIES = [
     "SELECT * WHERE " + "{ " * 3000 + "}" * 3000, "SELECT * WHERE { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o " * 3000
     + "}" * 3001, "PREFIX ex: <http://example.org/> SELECT (ex:f(1) AS ?x) {}", "SELECT ?x { BIND(<x> AS ?x) }",
     "SELECT * { ?s ?p ?o } LIMIT 1 # " + "a" * 1000, "SELECT ('<script>x</script>' AS ?x) {}",
+    # reconciliation batches: well-formed, hostile text, bad types
+    '{"q0": {"query": "xã Vĩnh Hùng, huyện Vĩnh Lộc", "properties": [{"pid": "date", "v": "2021-12-22"}]}}',
+    '{"q0": {"query": "<script>x</script>", "limit": 3}}', '{"q0": {"query": "' + "a, " * 400 + '"}}',
+    '{"q0": {"query": 5, "type": [], "properties": {}}}', '[1, 2]', '{"q0": null}',
 ]
 PARAMS = ["query", "update", "format", "timeout", "row-limit", "default-graph-uri", "named-graph-uri", "in",
-          "start", "end", "span", "example", "run", "using-graph-uri"]
+          "start", "end", "span", "example", "run", "using-graph-uri",
+          # /search and /reconcile (the fuzz build carries the real unit index, so these reach vlkg.places)
+          "q", "queries", "prefix", "id", "limit", "cursor", "on"]
 SEGMENTS = ["au/15382/2019-12-01", "au/393/2004-08-31", "Commune", "ref/dvhc-legacy", "SHA256SUMS", "all.nq.gz",
             "site.css", "ui.js", "vendor/yasgui/yasgui.min.js", "au/393/2004-08-31.ttl", "au/393/2004-08-31.html"]
 HEADERS: dict[str, list[str]] = {
@@ -107,12 +113,21 @@ def build_path(rule: str, values: Iterator[str]) -> str:
 @pytest.fixture(scope="module")
 def app(make_app: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> Any:
     """conftest's app over entity_fixture's small build: the test data plus dump files and a manifest."""
-    return make_app(store=str(make_build(tmp_path_factory.mktemp("fuzz-build"))), timeout=2.0, max_timeout=2.0)
+    return make_app(store=str(make_build(tmp_path_factory.mktemp("fuzz-build"), units=True)), timeout=2.0,
+                    max_timeout=2.0)
 
 
 @pytest.fixture(scope="module")
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+def test_the_fuzz_build_reaches_search_and_reconcile(client: Any) -> None:
+    """The hostile values below hit vlkg.places, not a 404 for a missing unit index."""
+    hits = client.get("/search?q=vinh%20hung&format=json").get_json()["hits"]
+    assert any(h["code"] == "15379" for h in hits)
+    answer = client.get("/reconcile", query_string={"queries": QUERIES[-6]}).get_json()
+    assert answer["q0"]["result"][0]["id"] == "au/15379/2004-08-31"
 
 
 def send(client: Any, method: str, path: str, params: dict[str, str], headers: dict[str, str],
