@@ -181,6 +181,9 @@ def parse_batch(raw: str) -> list[Query]:
     except ValueError as exc:
         raise Problem("bad_request", f"`queries` is not valid JSON ({exc}). Send a JSON object of queries keyed "
                                      'q0, q1, …: {"q0": {"query": "Xã Vĩnh Hùng"}}.') from None
+    except RecursionError:  # the decoder recurses per nesting level: "[[[[…" a thousand deep was a 500
+        raise Problem("bad_request", "`queries` nests arrays or objects too deeply to read. A batch is a JSON "
+                                     'object of flat queries: {"q0": {"query": "Xã Vĩnh Hùng"}}.') from None
     if not isinstance(batch, dict):
         raise Problem("bad_request", f"`queries` must be a JSON object of queries keyed q0, q1, …, not a "
                                      f"{type(batch).__name__}.")

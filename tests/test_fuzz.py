@@ -34,7 +34,7 @@ REFLECTED = re.compile(r"<script>x|<img src=x|<svg onload", re.I)
 HOSTILE = [
     *MARKUP, "", " ", "\x00", "a\x00b", "%00", "%FF%FE", "a" * 256, "a" * 5000, "../../etc/passwd",
     "..%2F..%2Fetc", "\u00b2", "-1", "0", "1e309", "nan", "inf", "0.000001", "99999999999999999999",
-    "Vĩnh Lộc", "\ud7ff\ue000", "{" * 3000, "*/*", "\r\nX-Injected: 1", "http://127.0.0.1:1/", "<http://x>",
+    "Vĩnh Lộc", "\ud7ff\ue000", "{" * 3000, "[" * 3000, "*/*", "\r\nX-Injected: 1", "http://127.0.0.1:1/", "<http://x>",
 ]
 QUERIES = [
     "ASK {}", "SELECT * WHERE { ?s ?p ?o } LIMIT 3", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3",

@@ -191,6 +191,8 @@ def test_queries_and_answers_keep_nfc(client: Any) -> None:
     (json.dumps({"q0": {"query": "Vĩnh Hùng", "properties": [date_prop("22/12/2021")]}}), 400, "YYYY-MM-DD"),
     (json.dumps({f"q{i}": {"query": "Vĩnh Hùng"} for i in range(51)}), 413, "at most 50"),
     (json.dumps({"q0": {"query": "Vĩnh Hùng " * 60}}), 400, "at most 500"),
+    ("[" * 5000 + "]" * 5000, 400, "too deeply"),  # the JSON decoder's recursion: was a 500
+    ('{"q0": {"query": "x", "properties": ' + "[" * 3000 + "]" * 3000 + "}}", 400, "too deeply"),
 ])
 def test_errors_say_what_is_wrong_in_json(client: Any, queries: str, status: int, words: str) -> None:
     r = client.post("/reconcile", data={"queries": queries})  # no Accept header, as OpenRefine
