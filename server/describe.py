@@ -13,7 +13,7 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from vlkg.namespaces import PREFIXES, prefixes_for, sparql_prefixes
+from vlkg.namespaces import OA, PREFIXES, PROV, RDF, prefixes_for, sparql_prefixes
 from vlkg.server.labels import LABEL_PREDICATES
 
 Term = NamedNode | Literal
@@ -163,7 +163,7 @@ def quotes(store: Store, nodes: Iterable[NamedNode]) -> dict[str, list[Quote]]:
     found: dict[str, list[Quote]] = {}
     cache: dict[str, list[Quote]] = {}
     for n in {n.value: n for n in nodes}.values():
-        candidates = [n, *(q.object for q in store.quads_for_pattern(n, _DERIVED, None, None))]
+        candidates = [n, *(q.object for q in store.quads_for_pattern(n, PROV.wasDerivedFrom, None, None))]
         rows: list[Quote] = []
         for sr in {str(c): c for c in candidates if isinstance(c, NamedNode)}.values():
             if sr.value not in cache:
@@ -179,24 +179,17 @@ def quotes(store: Store, nodes: Iterable[NamedNode]) -> dict[str, list[Quote]]:
     return found
 
 
-_DERIVED = NamedNode(PREFIXES["prov"] + "wasDerivedFrom")
-_OA = PREFIXES["oa"]
-_SPECIFIC_RESOURCE, _HAS_SOURCE, _HAS_SELECTOR = (NamedNode(_OA + t) for t in ("SpecificResource", "hasSource",
-                                                                                "hasSelector"))
-_EXACT, _START, _END = (NamedNode(_OA + t) for t in ("exact", "start", "end"))
-
-
 def _quotes_of(store: Store, sr: NamedNode) -> list[Quote]:
     """The quotes an oa:SpecificResource gives: each source x exact text x (start, end) of its selectors."""
     def objects(s: Any, p: NamedNode) -> list[Any]:
         return list({str(q.object): q.object for q in store.quads_for_pattern(s, p, None, None)}.values())
 
-    if next(store.quads_for_pattern(sr, NamedNode(PREFIXES["rdf"] + "type"), _SPECIFIC_RESOURCE, None), None) is None:
+    if next(store.quads_for_pattern(sr, RDF.type, OA.SpecificResource, None), None) is None:
         return []
-    sources = [s for s in objects(sr, _HAS_SOURCE) if isinstance(s, NamedNode)]
-    selectors = objects(sr, _HAS_SELECTOR)
-    exacts = [e for sel in selectors for e in objects(sel, _EXACT) if isinstance(e, Literal)]
-    spans = [(_int(st), _int(en)) for sel in selectors for st in objects(sel, _START) for en in objects(sel, _END)]
+    sources = [s for s in objects(sr, OA.hasSource) if isinstance(s, NamedNode)]
+    selectors = objects(sr, OA.hasSelector)
+    exacts = [e for sel in selectors for e in objects(sel, OA.exact) if isinstance(e, Literal)]
+    spans = [(_int(st), _int(en)) for sel in selectors for st in objects(sel, OA.start) for en in objects(sel, OA.end)]
     return [Quote(sr.value, src.value, e.value, start, end)
             for src in sources for e in exacts for start, end in (spans or [(None, None)])]
 
@@ -223,7 +216,7 @@ def code_of(store: Store, subject: NamedNode) -> NamedNode | None:
     kg = _prefixes(store)["kg"]
     if next(store.quads_for_pattern(subject, NamedNode(kg + "denotedVersion"), None, None), None) is not None:
         return subject
-    if next(store.quads_for_pattern(subject, NamedNode(PREFIXES["rdf"] + "type"),
+    if next(store.quads_for_pattern(subject, RDF.type,
                                     NamedNode(kg + "DvhcCode"), None), None) is not None:
         return subject
     for quad in store.quads_for_pattern(subject, NamedNode(kg + "code"), None, None):

@@ -13,32 +13,12 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from vlkg.namespaces import PREFIXES, prefixes_for
+from vlkg.namespaces import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, VL, prefixes_for
 from vlkg.server.labels import short_name
 
 if TYPE_CHECKING:
     from vlkg.server.entity_page import Links
 
-P = PREFIXES
-_RDF_TYPE = NamedNode(P["rdf"] + "type")
-_RDFS_LABEL = NamedNode(P["rdfs"] + "label")
-_SKOS_PREF = NamedNode(P["skos"] + "prefLabel")
-_SCHEMA_NAME = NamedNode(P["schema"] + "name")
-_VALID_FROM = NamedNode(P["schema"] + "validFrom")
-_VALID_THROUGH = NamedNode(P["schema"] + "validThrough")
-_DATE = NamedNode(P["dcterms"] + "date")
-_IDENTIFIER = NamedNode(P["dcterms"] + "identifier")
-_DC_PART_OF = NamedNode(P["dcterms"] + "isPartOf")
-_PREDECESSOR = NamedNode(P["vl"] + "predecessor")
-_SUCCESSOR = NamedNode(P["vl"] + "successor")
-_START_EVENT = NamedNode(P["vl"] + "startEvent")
-_END_EVENT = NamedNode(P["vl"] + "endEvent")
-_DERIVED = NamedNode(P["prov"] + "wasDerivedFrom")
-_SELECTOR = NamedNode(P["oa"] + "hasSelector")
-_SOURCE = NamedNode(P["oa"] + "hasSource")
-_EXACT = NamedNode(P["oa"] + "exact")
-_START = NamedNode(P["oa"] + "start")
-_END = NamedNode(P["oa"] + "end")
 MAX_VERSIONS = 60  # a code or a unit with more related versions is cut (no real unit comes close)
 
 
@@ -155,7 +135,7 @@ class _Reader:
         """Labels by rdfs:label, then skos:prefLabel, then schema:name; one language each."""
         if node.value not in self._named:
             by_lang: dict[str, str] = {}
-            for p in (_RDFS_LABEL, _SKOS_PREF, _SCHEMA_NAME):
+            for p in (RDFS.label, SKOS.prefLabel, SCHEMA.name):
                 for q in self.quads(node, p):
                     if isinstance(q.object, Literal):
                         lang = q.object.language or ""
@@ -171,20 +151,20 @@ class _Reader:
 
     def act(self, node: NamedNode) -> Act:
         n = self.named(node)
-        return Act(n.iri, n.href, n.vi, n.en, n.name, identifier=self.literal(node, _IDENTIFIER))
+        return Act(n.iri, n.href, n.vi, n.en, n.name, identifier=self.literal(node, DCTERMS.identifier))
 
     def clause(self, node: NamedNode) -> Clause:
-        acts = self.objects(node, _DC_PART_OF)
+        acts = self.objects(node, DCTERMS.isPartOf)
         quotes = []
-        for sr in self.objects(node, _DERIVED):
+        for sr in self.objects(node, PROV.wasDerivedFrom):
             exact, start, end = None, None, None
-            for sel in self.objects(sr, _SELECTOR):
-                exact = exact or self.literal(sel, _EXACT)
-                start = start if start is not None else _int(self.literal(sel, _START))
-                end = end if end is not None else _int(self.literal(sel, _END))
+            for sel in self.objects(sr, OA.hasSelector):
+                exact = exact or self.literal(sel, OA.exact)
+                start = start if start is not None else _int(self.literal(sel, OA.start))
+                end = end if end is not None else _int(self.literal(sel, OA.end))
             if exact is None:
                 continue
-            sources = self.objects(sr, _SOURCE) or acts
+            sources = self.objects(sr, OA.hasSource) or acts
             href = self.links.href(sources[0].value) if sources else None
             if href and start is not None and end is not None:
                 href += f"?start={start}&end={end}#quote"
@@ -200,7 +180,7 @@ class _Reader:
         clauses = sorted((self.clause(c) for c in self.objects(node, self.kg["legalClause"])),
                          key=lambda c: (_int(c.number) or 0, c.node.iri))
         return Event(
-            node=self.named(node), date=self.literal(node, _DATE),
+            node=self.named(node), date=self.literal(node, DCTERMS.date),
             window_start=self.literal(node, self.kg["windowStart"]),
             kinds=tuple(kinds), acts=tuple(acts), clauses=tuple(clauses),
             partial=tuple(sorted(n.value for n in self.objects(node, self.kg["partOfPredecessor"]))),
@@ -208,10 +188,10 @@ class _Reader:
 
     def neighbours(self, node: NamedNode) -> tuple[list[NamedNode], list[NamedNode]]:
         """Predecessors and successors one step away, from either direction of the vl: links."""
-        preds = _unique([*self.objects(node, _PREDECESSOR),
-                         *(q.subject for q in self.quads(None, _SUCCESSOR, node))])
-        succs = _unique([*self.objects(node, _SUCCESSOR),
-                         *(q.subject for q in self.quads(None, _PREDECESSOR, node))])
+        preds = _unique([*self.objects(node, VL.predecessor),
+                         *(q.subject for q in self.quads(None, VL.successor, node))])
+        succs = _unique([*self.objects(node, VL.successor),
+                         *(q.subject for q in self.quads(None, VL.predecessor, node))])
         return preds, succs
 
     def inferred(self, pred: NamedNode, succ: NamedNode) -> list[Named]:
@@ -229,7 +209,7 @@ class _Reader:
 def is_unit_version(store: Store, node: NamedNode, links: Links) -> bool:
     """True when the node is a kg:AdminUnitVersion."""
     version = NamedNode(prefixes_for(links.base_iri)["kg"] + "AdminUnitVersion")
-    return next(store.quads_for_pattern(node, _RDF_TYPE, version, None), None) is not None
+    return next(store.quads_for_pattern(node, RDF.type, version, None), None) is not None
 
 
 def unit_timeline(store: Store, node: NamedNode, links: Links) -> Timeline | None:
@@ -286,9 +266,9 @@ def _entry(r: _Reader, v: NamedNode, page: NamedNode, same_code: bool, rel: str 
     elif rel == "successor":
         inferred = r.inferred(page, v)
     return Entry(
-        unit=r.named(v), valid_from=r.literal(v, _VALID_FROM), valid_through=r.literal(v, _VALID_THROUGH),
+        unit=r.named(v), valid_from=r.literal(v, SCHEMA.validFrom), valid_through=r.literal(v, SCHEMA.validThrough),
         first_recorded=r.literal(v, r.kg["firstRecorded"]) in ("true", "1"), this=v == page, same_code=same_code,
-        relation=rel, inferred=inferred, start=event_of(_START_EVENT), end=event_of(_END_EVENT),
+        relation=rel, inferred=inferred, start=event_of(VL.startEvent), end=event_of(VL.endEvent),
     )
 
 
