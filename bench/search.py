@@ -11,8 +11,6 @@ Timings are not asserted in tests: this is a shared machine.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import statistics
 import sys
@@ -41,15 +39,11 @@ RECONCILE = [
 
 def load(store: Path):
     sys.path.insert(0, str(REPO))
-    from vlkg.layout import UNIT_INDEX, Layout
-    from vlkg.namespaces import BASE
     from vlkg.units import Registry
 
-    layout = Layout(store)
-    index = layout.root / "current" / UNIT_INDEX
-    if index.is_file():
-        with gzip.open(index, "rt", encoding="utf-8") as f:
-            return Registry.from_json(json.load(f), (layout.manifest().get("base_iri") or BASE) + "id/"), str(index)
+    registry = Registry.of_build(store)
+    if registry is not None:
+        return registry, f"{store}/current/units.json.gz"
     from vlkg.ingest.registry import build_registry
 
     return build_registry(REPO / "data").registry, "data/ (no build at --store)"

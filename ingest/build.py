@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -75,10 +74,8 @@ def collect_graphs(data_dir: Path, progress: Progress) -> list[GraphBuild]:
 
 
 def write_unit_index(registry: Registry, path: Path) -> None:
-    """units.json.gz: every unit version and link, for search and reconciliation (deterministic: no gzip mtime)."""
-    data = json.dumps(registry.to_json(ID), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    with gzip.GzipFile(path, "wb", mtime=0) as f:
-        f.write(data.encode("utf-8"))
+    """units.json.gz: every unit version and link, for search and reconciliation (IRIs relative to id/)."""
+    registry.write(path, ID)
 
 
 def check_no_duplicate_graphs(graphs: list[GraphBuild]) -> None:

@@ -7,7 +7,6 @@ child processes do not survive fork), so the app can be created before a WSGI se
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -131,8 +130,7 @@ class Backend:
         for a bare store or a build older than the index."""
         with self._index_lock:
             if self._units is None and self.release is not None and (self.release / UNIT_INDEX).is_file():
-                with gzip.open(self.release / UNIT_INDEX, "rt", encoding="utf-8") as f:
-                    self._units = Registry.from_json(json.load(f), self.settings["base_iri"] + "id/")
+                self._units = Registry.read(self.release / UNIT_INDEX, self.settings["base_iri"] + "id/")
             return self._units
 
     @property

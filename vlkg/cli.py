@@ -83,20 +83,14 @@ def validate(store_dir: Path, engine: str) -> None:
 def _load_places(store_dir: Path, data_dir: Path):
     """Places over the unit index of a build (`DIR/current/units.json.gz`); the registry built from `data_dir` when
     there is no build (slower; said on stderr)."""
-    import gzip
-    import json
-
-    from vlkg.layout import UNIT_INDEX, Layout
-    from vlkg.namespaces import BASE
+    from vlkg.layout import UNIT_INDEX
     from vlkg.places import Places
     from vlkg.units import Registry
 
-    layout = Layout(store_dir)
-    index = layout.root / "current" / UNIT_INDEX
-    if index.is_file():
-        with gzip.open(index, "rt", encoding="utf-8") as f:
-            base = layout.manifest().get("base_iri") or BASE
-            return Places(Registry.from_json(json.load(f), base + "id/"))
+    registry = Registry.of_build(store_dir)
+    if registry is not None:
+        return Places(registry)
+    index = store_dir / "current" / UNIT_INDEX
     from vlkg.ingest.registry import build_registry
 
     click.echo(f"No unit index at {index} (run `vlkg build --out {store_dir}`, or pass --store DIR): "

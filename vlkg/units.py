@@ -7,12 +7,15 @@ server (loaded from the build's `units.json.gz`, written by `Registry.to_json`),
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from pyoxigraph import NamedNode
 
@@ -121,6 +124,31 @@ class Registry:
                 date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None,
                 node_parents))
         return cls(records, {id_base + k: [id_base + v for v in vs] for k, vs in data["successors"].items()})
+
+    def write(self, path: Path, id_base: str) -> None:
+        """`to_json` as gzipped JSON (units.json.gz in each release), deterministic: no gzip mtime, sorted keys."""
+        data = json.dumps(self.to_json(id_base), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        with gzip.GzipFile(path, "wb", mtime=0) as f:
+            f.write(data.encode("utf-8"))
+
+    @classmethod
+    def read(cls, path: Path, id_base: str) -> Registry:
+        """The registry `write` stored at `path`, its IRIs under `id_base`."""
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return cls.from_json(json.load(f), id_base)
+
+    @classmethod
+    def of_build(cls, build_dir: Path) -> Registry | None:
+        """The unit index of the build in `build_dir` (current release), under the base IRI it was built for; None
+        when there is no build with an index there."""
+        from vlkg.layout import UNIT_INDEX, Layout
+        from vlkg.namespaces import BASE
+
+        layout = Layout(build_dir)
+        index = layout.root / "current" / UNIT_INDEX
+        if not index.is_file():
+            return None
+        return cls.read(index, (layout.manifest().get("base_iri") or BASE) + "id/")
 
     @staticmethod
     def _keys(r: UnitRecord) -> set[str]:
