@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode, Quad, Store, Triple
 
 from vlkg import __version__
 from vlkg.ingest.datacube import check_datacube
-from vlkg.ingest.dumps import graph_dump_digests, plan_dumps, store_literals, write_dumps
+from vlkg.ingest.dumps import plan_dumps, render_graph_dumps, store_literals, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
 from vlkg.ingest.rebase import check_base_iri, rebase_graphs
@@ -108,7 +108,8 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
     p.step("Data Cube integrity constraints", lambda: check_datacube(graphs))  # ingest/datacube.py
 
     plan = plan_dumps([*content, GRAPH_META])
-    cfg["dump_digests"] = p.step("dump checksums", lambda: graph_dump_digests(content, base_iri))  # ingest/meta.py
+    rendered = p.step("per-graph dumps", lambda: render_graph_dumps(content, base_iri))  # sizes, SHA-256 for meta
+    cfg["dump_digests"] = rendered
     meta = _meta_graph(cfg, graphs, plan, content)
     if base_iri != BASE:
         graphs = p.step(f"rebase to {base_iri}", lambda: rebase_graphs([*graphs, meta], base_iri))
@@ -121,7 +122,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=layout.releases))
     try:
         stored = p.step("store", lambda: _write_store(all_graphs, staging / "store"))
-        dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps", base_iri))
+        dumps = p.step("dumps", lambda: write_dumps(stored, staging / "dumps", base_iri, rendered))
         _copy_queries(staging / "queries", base_iri)
         write_unit_index(registry, staging / UNIT_INDEX)
         manifest = _manifest(cfg, [*graphs, meta], dumps, p.elapsed, base_iri)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
+from vlkg.ingest.model import BuildError
 from vlkg.ingest.rebase import Rebaser
 from vlkg.namespaces import BASE, GRAPH, PREFIXES, prefixes_for
 
@@ -95,17 +97,34 @@ def store_literals(triples: list[Triple]) -> dict[Literal, Literal]:
     return {lit: stored[i] for i, lit in enumerate(typed) if stored[i] != lit}
 
 
-def graph_dump_digests(graphs: dict[NamedNode, list[Triple]], base: str = BASE) -> dict[str, tuple[int, str]]:
-    """file -> (bytes, SHA-256) of the per-graph dumps of `graphs` (named under the canonical base), exactly as
-    `write_dumps` will write them for a build under `base`: IRIs rebased, literals as the store keeps them.
+@dataclass(frozen=True)
+class Rendered:
+    """A per-graph dump rendered ahead of the store, so that graph/meta can give its size and SHA-256; `write_dumps`
+    writes these very bytes when the store's graph holds exactly `triples`."""
 
-    The dataset description (graph/meta) lists these for every per-graph dump but its own: a file cannot hold its
-    own checksum, so the dumps that contain graph/meta (the whole-dataset and union dumps, graph-meta.*) are only
-    in SHA256SUMS (ingest/meta.py)."""
+    triples: list[Triple]  # the graph as the store will hold it, in dump order
+    blob: bytes  # the gzipped file
+
+    @property
+    def size(self) -> int:
+        return len(self.blob)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.blob).hexdigest()
+
+
+def render_graph_dumps(graphs: dict[NamedNode, list[Triple]], base: str = BASE) -> dict[str, Rendered]:
+    """file -> the per-graph dumps of `graphs` (named under the canonical base), exactly as `write_dumps` writes them
+    for a build under `base`: IRIs rebased, literals as the store keeps them.
+
+    The dataset description (graph/meta) gives size and SHA-256 for every per-graph dump but its own: a file cannot
+    hold its own checksum, so the dumps that contain graph/meta (the whole-dataset and union dumps, graph-meta.*) are
+    only in SHA256SUMS (ingest/meta.py)."""
     rebase = Rebaser(base).triples if base != BASE else list
     prefixes = prefixes_for(base)
     formats = dict(FORMATS["graph"])
-    out: dict[str, tuple[int, str]] = {}
+    out: dict[str, Rendered] = {}
     for g in sorted(graphs, key=lambda g: g.value):
         triples = rebase(list(graphs[g]))
         canonical = store_literals(triples)
@@ -114,13 +133,16 @@ def graph_dump_digests(graphs: dict[NamedNode, list[Triple]], base: str = BASE) 
         data = sorted_triples(triples)
         for fmt, ext in formats.items():
             blob = _gzip(serialize(data, format=fmt, prefixes=prefixes))
-            out[f"{graph_file_stem(g)}.{ext}.gz"] = (len(blob), hashlib.sha256(blob).hexdigest())
+            out[f"{graph_file_stem(g)}.{ext}.gz"] = Rendered(data, blob)
     return out
 
 
-def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path, base: str = BASE) -> list[DumpFile]:
+def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path, base: str = BASE,
+                rendered: Mapping[str, Rendered] | None = None) -> list[DumpFile]:
     """Write every planned dump of `graphs` (named under `base`) into `out`, plus SHA256SUMS; return what was
-    written."""
+    written. A per-graph dump in `rendered` (whose size and SHA-256 graph/meta gives) is written as rendered, not
+    serialised a second time; if the store's graph differs from what was rendered, graph/meta would describe
+    another file, and the build stops."""
     prefixes = prefixes_for(base)
     out.mkdir(parents=True, exist_ok=True)
     # Each triple's N-Triples text once: sorting the graphs and then the union by str() took 7 s.
@@ -132,7 +154,14 @@ def write_dumps(graphs: dict[NamedNode, list[Triple]], out: Path, base: str = BA
     written: list[DumpFile] = []
     for plan in plan_dumps(list(graphs), base):
         data = quads if plan.scope == "dataset" else union if plan.scope == "union" else by_graph[plan.graph]
-        size, digest = _write_gz(out / plan.file, serialize(data, format=formats[plan.format], prefixes=prefixes))
-        written.append(DumpFile(**asdict(plan), triples=len(data), bytes=size, sha256=digest))
+        ahead = (rendered or {}).get(plan.file)
+        if ahead is not None and ahead.triples != data:
+            raise BuildError(f"{plan.file}: the graph rendered ahead for graph/meta's checksum is not the graph the "
+                             "store holds (a literal the store writes otherwise?); this is a bug in ingest/dumps.py")
+        blob = ahead.blob if ahead is not None else _gzip(serialize(data, format=formats[plan.format],
+                                                                    prefixes=prefixes))
+        (out / plan.file).write_bytes(blob)
+        written.append(DumpFile(**asdict(plan), triples=len(data), bytes=len(blob),
+                                sha256=hashlib.sha256(blob).hexdigest()))
     (out / "SHA256SUMS").write_text("".join(f"{d.sha256}  {d.file}\n" for d in written), encoding="utf-8")
     return written

@@ -3,7 +3,7 @@
 Checksums: a dump that contains this graph cannot state its own size or SHA-256 (writing them would change the
 file). So every per-graph dump of the *other* graphs carries `dcat:byteSize` (xsd:decimal, the range DCAT 2 gives:
 the store would turn xsd:nonNegativeInteger into xsd:integer) and an `spdx:checksum` (an IRI node
-`…/dump/{file}/sha256`, SHA-256), computed ahead by `dumps.graph_dump_digests` exactly as `write_dumps` writes
+`…/dump/{file}/sha256`, SHA-256), of the files `dumps.render_graph_dumps` renders ahead and `write_dumps` writes
 the file (the build puts them in `cfg["dump_digests"]`). The dumps that contain graph/meta (the whole-dataset and
 union dumps, graph-meta.*) say so in an rdfs:comment and point to `dumps/SHA256SUMS`, which lists every dump's
 SHA-256 and is written after all of them.
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pyoxigraph import NamedNode
 
-from vlkg.ingest.dumps import PlannedDump
+from vlkg.ingest.dumps import PlannedDump, Rendered
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
 from vlkg.namespaces import (
     BASE,
@@ -113,7 +113,7 @@ def _describe_graph(gb: GraphBuild, g: GraphBuild, triples: int) -> None:
     ])
 
 
-def _describe_dump(gb: GraphBuild, d: PlannedDump, digest: tuple[int, str] | None) -> None:
+def _describe_dump(gb: GraphBuild, d: PlannedDump, digest: Rendered | None) -> None:
     url = NamedNode(BASE + "dumps/" + d.file)
     node = NamedNode(f"{ID}dataset/vlkg/dump/{d.file}")
     gb.add(DATASET, DCAT.distribution, node)
@@ -127,7 +127,7 @@ def _describe_dump(gb: GraphBuild, d: PlannedDump, digest: tuple[int, str] | Non
         (RDFS.seeAlso, NamedNode(BASE + "dumps/SHA256SUMS")),
     ])
     if digest is not None and d.graph != GRAPH_META.value:
-        size, sha256 = digest
+        size, sha256 = digest.size, digest.sha256
         checksum = NamedNode(f"{node.value}/sha256")
         gb.add_all(node, [(DCAT.byteSize, lit(size, datatype=XSD.decimal)), (SPDX.checksum, checksum)])
         gb.add_all(checksum, [(RDF.type, SPDX.Checksum), (SPDX.algorithm, SPDX.checksumAlgorithm_sha256),

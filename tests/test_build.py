@@ -175,7 +175,7 @@ import hashlib, sys
 from pathlib import Path
 from pyoxigraph import NamedNode, Quad, Store, Triple
 from vlkg.ingest.build import Progress, _meta_graph, check_no_duplicate_graphs, collect_graphs
-from vlkg.ingest.dumps import graph_dump_digests, plan_dumps, write_dumps
+from vlkg.ingest.dumps import plan_dumps, render_graph_dumps, write_dumps
 from vlkg.ingest.meta import load_dataset_config
 from vlkg.namespaces import GRAPH_META
 
@@ -184,7 +184,7 @@ cfg = load_dataset_config(data)
 graphs = collect_graphs(data, Progress(False))
 check_no_duplicate_graphs(graphs)
 content = {g.graph: g.triples for g in graphs}
-cfg["dump_digests"] = graph_dump_digests(content)  # as run_build does
+cfg["dump_digests"] = render_graph_dumps(content)  # as run_build does
 meta = _meta_graph(cfg, graphs, plan_dumps([*content, GRAPH_META]), content)
 store = Store()
 store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for g, ts in {**content, meta.graph: meta.triples}.items()
@@ -302,3 +302,26 @@ def test_entity_fixture_writes_a_manifest_shaped_like_the_real_one(built, tmp_pa
         assert (tmp_path / name).is_symlink() and (tmp_path / name).resolve().is_dir()
     listed = {d["file"]: d for d in fixture.manifest()["dumps"]}
     assert sorted(listed) == sorted(p.name for p in fixture.dumps.glob("*.gz"))
+
+
+def test_a_dump_rendered_ahead_is_written_only_for_the_graph_it_was_rendered_from(tmp_path):
+    """graph/meta gives the size and SHA-256 of per-graph dumps rendered before the store is written; write_dumps
+    reuses those bytes, and stops the build if the store's graph is not what was rendered."""
+    from pyoxigraph import Literal, NamedNode, Triple
+
+    from vlkg.ingest.dumps import render_graph_dumps, write_dumps
+    from vlkg.ingest.model import BuildError
+    from vlkg.namespaces import GRAPH, XSD
+
+    g = NamedNode(GRAPH + "src/x")
+    s, p = NamedNode("https://vinhloc-kg.example/id/x"), NamedNode("https://vinhloc-kg.example/def/p")
+    graph = {g: [Triple(s, p, Literal("8.0", datatype=XSD.decimal))]}
+    rendered = render_graph_dumps(graph)
+    assert next(r.triples for r in rendered.values())[0].object.value == "8"  # as the store keeps it
+    stored = {g: [Triple(s, p, Literal("8", datatype=XSD.decimal))]}
+    written = {d.file: d for d in write_dumps(stored, tmp_path / "ok", rendered=rendered)}
+    for file, r in rendered.items():
+        assert (tmp_path / "ok" / file).read_bytes() == r.blob and written[file].sha256 == r.sha256
+    other = {g: [Triple(s, p, Literal("9", datatype=XSD.decimal))]}
+    with pytest.raises(BuildError, match="rendered ahead"):
+        write_dumps(other, tmp_path / "bad", rendered=rendered)
