@@ -41,9 +41,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vlkg.ingest.registry_names import parse_full_name, type_by_word
 from vlkg.text import fold_key
+
+if TYPE_CHECKING:  # the package is read by derive_history() only
+    from vlkg.ingest.registry_source import SourceData
 
 LEVELS = ("province", "district", "commune")
 FIRST_FULL_RECORD = "2004-08-31"
@@ -228,26 +232,22 @@ def read_bundles(shared: Path) -> tuple[list[Snapshot], dict[str, dict[str, Stat
                 read_editions(history / "gso-editions-2019-2025.bundle", Path(tmp)))
 
 
-def read_package_codes() -> tuple[set[str], dict[str, tuple[str, str]], str]:
+def read_package_codes(src: SourceData) -> tuple[set[str], dict[str, tuple[str, str]], str]:
     """Codes of the `vietnamadminunits` legacy table (the state of 2025-06-30), code -> (name, parent), and
     the package version."""
-    from vlkg.ingest.registry_source import read_source
-
-    src = read_source()
     names = {u.code: (u.name.full, (u.parent or "").split("/")[0]) for u in src.legacy}
     return set(names), names, src.version
 
 
-def read_points() -> list[list[str]]:
+def read_points(src: SourceData) -> list[list[str]]:
     """Points (and 2025 areas) from the package: on the version valid on 2025-06-30 or from 2025-07-01.
 
     A legacy point whose geocoded place is the unit itself locates it; any other (a fall-back to a larger
     place or a namesake) is kept only as the package's shared-point rule allows and marked approximate. The
     package states no method for its 2025 points: they are marked approximate too.
     """
-    from vlkg.ingest.registry_source import _geocoded_as_itself, read_source
+    from vlkg.ingest.registry_source import _geocoded_as_itself
 
-    src = read_source()
     rows = []
     for u in src.legacy:
         if u.lat is not None and u.lon is not None:
@@ -522,7 +522,10 @@ def timeline(changes: list[Snapshot], editions: dict[str, dict[str, State]], pac
 def derive_history(shared: Path, out: Path) -> dict:
     """Read the sources under `shared`, write `out/registry/*.csv` and the report; return the report."""
     changes, editions = read_bundles(shared)
-    codes, package_names, package_version = read_package_codes()
+    from vlkg.ingest.registry_source import read_source
+
+    package = read_source()  # the package's tables, read once (a few seconds)
+    codes, package_names, package_version = read_package_codes(package)
     snaps = timeline(changes, editions, codes)
     h = derive_versions(snaps)
     disagreements = compare_overlap(changes, editions)
@@ -543,7 +546,7 @@ def derive_history(shared: Path, out: Path) -> dict:
            ([i, d, t] for i, (t, d) in sorted(h.acts.items(), key=lambda kv: (kv[1][1], kv[0]))))
     _write(reg / "history-disagreements.csv", ["edition", "code", "difference", "change_log", "edition_value"],
            ([r["edition"], r["code"], r["difference"], r["change_log"], r["edition_value"]] for r in disagreements))
-    _write(reg / "points.csv", ["code", "valid_on", "lat", "lon", "area_km2", "approximate"], read_points())
+    _write(reg / "points.csv", ["code", "valid_on", "lat", "lon", "area_km2", "approximate"], read_points(package))
     spelled = [(c, n, snaps[-1].units[c].name) for c, (n, _) in sorted(package_names.items())
                if c in snaps[-1].units and spelling_key(n) != spelling_key(snaps[-1].units[c].name)]
     _write(reg / "package-spellings.csv", ["code", "package_name", "gso_name"], spelled)

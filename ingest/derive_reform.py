@@ -630,9 +630,9 @@ def compare_code_list(new_units: list[NewUnit], report: dict[str, Any]) -> None:
                    con.execute("SELECT wardCode, ward, provinceCode FROM admin_units")}
     finally:
         con.close()
-    from vlkg.ingest.registry_crosscheck import _theirs  # the same reading the build's cross-check uses
+    from vlkg.ingest.registry_crosscheck import vietnam_provinces_units
 
-    other = {c: (e.name, e.province) for c, e in _theirs()[1].items()}
+    other = {c: (e.name, e.province) for c, e in vietnam_provinces_units()[1].items()}
     ours = {u.code: (u.name, u.province) for u in new_units}
     result = {}
     for label, theirs in (("vietnamadminunits", package), ("vietnam_provinces", other)):

@@ -12,8 +12,6 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from vlkg.ingest.model import BuildError
 from vlkg.ingest.registry import RegistryBuild, build_registry
-from vlkg.ingest.registry_crosscheck import _compare, _Entry
-from vlkg.ingest.registry_findings import Findings
 from vlkg.ingest.registry_names import parse_full_name
 from vlkg.ingest.registry_source import KeyIndex
 from vlkg.namespaces import (
@@ -438,23 +436,6 @@ def test_warnings_say_what_the_sources_do_not_and_where_it_is_listed(build: Regi
 def test_a_missing_data_file_names_itself(tmp_path) -> None:
     with pytest.raises(BuildError, match=r"versions.csv is missing.*restore it with git"):
         build_registry(tmp_path)
-
-
-def test_crosscheck_pairs_recoded_units_and_flags_renames() -> None:
-    ours = {"00082": _Entry("00082", "Phường Cửa Nam", "01", "phuong"),
-            "00004": _Entry("00004", "Phường Ba Đình", "01", "phuong"),
-            "00008": _Entry("00008", "Phường Ngọc Hà", "01", "phuong")}
-    theirs = {"00073": _Entry("00073", "Phường Cửa Nam", "01", "phuong"),
-              "00004": _Entry("00004", "Phường Ba  Đình", "01", "phuong"),
-              "00008": _Entry("00008", "Phường Kim Mã", "01", "xa")}
-    found = Findings()
-    stats = _compare("communes", ours, theirs, found, "x")
-    assert stats["crosscheck_communes_recoded"] == 1
-    assert stats["crosscheck_communes_renamed"] == 1
-    assert stats["crosscheck_communes_spelling_variants"] == 1
-    assert stats["crosscheck_communes_other_type"] == 1
-    assert stats["crosscheck_communes_missing_here"] == stats["crosscheck_communes_missing_there"] == 0
-    assert any("00082 here, 00073 there" in w for w in found.warnings())
 
 
 def test_full_names_split_and_normalise() -> None:
