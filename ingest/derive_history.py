@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vlkg.ingest.registry_names import parse_full_name, type_by_word
-from vlkg.text import fold_key
+from vlkg.text import TONE_MARKS, fold_key
 
 if TYPE_CHECKING:  # the package is read by derive_history() only
     from vlkg.ingest.registry_source import SourceData
@@ -53,7 +53,6 @@ LEVELS = ("province", "district", "commune")
 FIRST_FULL_RECORD = "2004-08-31"
 LAST_LEGACY_DAY = "2025-06-30"
 URBAN = {"thanh-pho-tw", "quan", "thi-xa", "thanh-pho", "phuong", "thi-tran"}
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _ACT = re.compile(r"^(\d+[A-Za-z]?/[^\s:;]+)(?:\s+ngày\s+[\d/.\-]+)?\s*:\s*(.*)$", re.S)
 
 
@@ -106,8 +105,8 @@ def spelling_key(name: str) -> str:
     'Hưng' do not."""
     out = []
     for syllable in unicodedata.normalize("NFD", name.lower()).split():
-        tones = "".join(c for c in syllable if c in _TONES)
-        out.append(unicodedata.normalize("NFC", "".join(c for c in syllable if c not in _TONES)) + tones)
+        tones = "".join(c for c in syllable if c in TONE_MARKS)
+        out.append(unicodedata.normalize("NFC", "".join(c for c in syllable if c not in TONE_MARKS)) + tones)
     return " ".join(out)
 
 

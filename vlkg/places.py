@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from vlkg.text import fold, nfc
+from vlkg.text import TONE_MARKS, fold, nfc
 from vlkg.units import LEVELS, Registry, UnitRecord
 
 REFORM = date(2025, 7, 1)  # districts exist only before this day
@@ -78,7 +78,6 @@ _MAX_PARTS = 8  # comma-separated parts read
 _MAX_TOKENS = 24  # words read in one part
 _MAX_SEGMENTS = 5  # units named in one part (commune, district, province and two more)
 _MAX_NAME_TOKENS = 8  # words in one unit name (the longest has 6)
-_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
 
 
 def _roman(token: str) -> str:
@@ -114,7 +113,7 @@ def _name_key(tokens: list[str] | tuple[str, ...]) -> str:
 def _vowel_key(text: str) -> str:
     """Diacritics kept except tone marks: tells 'Hùng' from 'Hưng' but not 'Hoà' from 'Hòa'."""
     decomposed = unicodedata.normalize("NFD", nfc(text).lower())
-    return " ".join("".join(c for c in decomposed if c not in _TONE_MARKS).split())
+    return " ".join("".join(c for c in decomposed if c not in TONE_MARKS).split())
 
 
 def _day(on: date | None) -> date | None:

@@ -41,6 +41,10 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# The five tone marks as NFD combining characters: huyền, sắc, ngã, hỏi, nặng. Other marks (circumflex, breve,
+# horn) make other letters: ư is not u, but Hoà and Hòa are one name with the tone written on another vowel.
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
 # Đ/đ have no Unicode decomposition, so NFD-and-strip leaves them; map them explicitly.
 _NON_DECOMPOSING = str.maketrans({"đ": "d", "Đ": "D"})
 
