@@ -4,7 +4,8 @@
 - `Referrer-Policy`: queries travel in URLs; other sites see only our origin.
 - HTML pages get a Content-Security-Policy: scripts and styles only from this server (the page's
   configuration is a `<script type="application/json">` block, which is data, not script); nothing
-  fetched elsewhere; no plugins, no <base>, no framing by other sites. Inline styles stay allowed:
+  fetched elsewhere; no plugins, no <base>, no framing by other sites (a view that is made to be framed, the
+  reconciliation preview, says so with `allow_framing`). Inline styles stay allowed:
   YASGUI's column resizer injects <style> elements with generated content (no hash can name them),
   CodeMirror sizes its panes with style attributes, and CSS cannot run code.
 - Every 503 and 429 carries Retry-After (errors.py sets it on the problems it renders; this catches the rest).
@@ -28,6 +29,7 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "form-action 'self'",
     "frame-ancestors 'self'",
 ))
+FRAMABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'self'", "frame-ancestors *")
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 
@@ -36,11 +38,19 @@ def init_app(app: Flask) -> None:
     app.after_request(add_headers)
 
 
+def allow_framing(response: Response) -> Response:
+    """Let any site frame this HTML response (OpenRefine shows reconciliation previews in an iframe); the rest of
+    the policy stays."""
+    response.vlkg_framable = True  # type: ignore[attr-defined]  # read by add_headers
+    return response
+
+
 def add_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        framable = getattr(response, "vlkg_framable", False)
+        response.headers["Content-Security-Policy"] = FRAMABLE_POLICY if framable else CONTENT_SECURITY_POLICY
     if response.status_code in (429, 503) and "Retry-After" not in response.headers:
         response.headers["Retry-After"] = DEFAULT_RETRY_AFTER
     return response

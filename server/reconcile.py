@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
-from vlkg.server import search
+from vlkg.server import headers, search
 from vlkg.server.errors import Problem
 from vlkg.server.formats import HTML
 from vlkg.server.responses import CACHE_CONTROL, conditional, etag_for
@@ -347,24 +347,8 @@ def preview() -> Response:
         predecessors=[(p.name, p.validity, links.href(p.iri.value)) for p in units.predecessors(record.iri)],
     )
     response = Response(html, content_type=HTML.content_type)
-    # No ETag: a 304 would carry headers.py's Content-Security-Policy, which forbids the framing allowed below.
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
-
-
-def _allow_framing(sender: Flask, response: Response, **_extra: Any) -> None:
-    """The preview is made to be framed by other sites (OpenRefine's iframe): after headers.py has set the
-    site's Content-Security-Policy (`frame-ancestors 'self'`), let any site frame a preview."""
-    if request.endpoint == "reconcile.preview" and response.status_code == 200:
-        csp = response.headers.get("Content-Security-Policy", "")
-        response.headers["Content-Security-Policy"] = csp.replace("frame-ancestors 'self'", "frame-ancestors *")
-
-
-@bp.record_once
-def _connect(state: Any) -> None:
-    from flask import request_finished
-
-    request_finished.connect(_allow_framing, state.app, weak=False)
+    response.headers["Cache-Control"] = CACHE_CONTROL  # no ETag: a small page, and a 304 is not marked framable
+    return headers.allow_framing(response)  # OpenRefine shows it in an iframe
 
 
 def _suggest_args() -> tuple[str, int]:
