@@ -20,7 +20,7 @@ from pyoxigraph import NamedNode, Quad, Store, Triple
 
 from vlkg import __version__
 from vlkg.ingest.datacube import check_datacube
-from vlkg.ingest.dumps import plan_dumps, render_graph_dumps, store_literals, write_dumps
+from vlkg.ingest.dumps import Rendered, plan_dumps, render_graph_dumps, store_literals, write_dumps
 from vlkg.ingest.meta import build_meta, load_dataset_config
 from vlkg.ingest.model import BuildError, GraphBuild
 from vlkg.ingest.rebase import check_base_iri, rebase_graphs
@@ -109,8 +109,7 @@ def run_build(out: Path, data_dir: Path, progress: bool = True, base_iri: str = 
 
     plan = plan_dumps([*content, GRAPH_META])
     rendered = p.step("per-graph dumps", lambda: render_graph_dumps(content, base_iri))  # sizes, SHA-256 for meta
-    cfg["dump_digests"] = rendered
-    meta = _meta_graph(cfg, graphs, plan, content)
+    meta = _meta_graph(cfg, graphs, plan, content, rendered)
     if base_iri != BASE:
         graphs = p.step(f"rebase to {base_iri}", lambda: rebase_graphs([*graphs, meta], base_iri))
         *graphs, meta = graphs
@@ -150,13 +149,14 @@ def _validate(graphs: list[GraphBuild]) -> None:
         raise BuildError("the data violates the SHACL shapes in ontology/shapes.ttl.\n" + report)
 
 
-def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: dict) -> GraphBuild:
+def _meta_graph(cfg: dict[str, Any], graphs: list[GraphBuild], plan, content: dict,
+                rendered: dict[str, Rendered] | None = None) -> GraphBuild:
     """The meta graph counts itself. Its size does not depend on the numbers it holds, so a first version with
     placeholder counts gives the size that the real counts need."""
     per_graph = sum(len(set(ts)) for ts in content.values())
     union = set().union(*(set(ts) for ts in content.values()))
-    sizing = set(build_meta(cfg, graphs, plan, 0, 0).triples)
-    return build_meta(cfg, graphs, plan, per_graph + len(sizing), len(union | sizing))
+    sizing = set(build_meta(cfg, graphs, plan, 0, 0, rendered).triples)
+    return build_meta(cfg, graphs, plan, per_graph + len(sizing), len(union | sizing), rendered)
 
 
 def _write_store(graphs: dict[NamedNode, list[Triple]], path: Path) -> dict[NamedNode, list[Triple]]:

@@ -4,13 +4,13 @@ Checksums: a dump that contains this graph cannot state its own size or SHA-256 
 file). So every per-graph dump of the *other* graphs carries `dcat:byteSize` (xsd:decimal, the range DCAT 2 gives:
 the store would turn xsd:nonNegativeInteger into xsd:integer) and an `spdx:checksum` (an IRI node
 `…/dump/{file}/sha256`, SHA-256), of the files `dumps.render_graph_dumps` renders ahead and `write_dumps` writes
-the file (the build puts them in `cfg["dump_digests"]`). The dumps that contain graph/meta (the whole-dataset and
-union dumps, graph-meta.*) say so in an rdfs:comment and point to `dumps/SHA256SUMS`, which lists every dump's
-SHA-256 and is written after all of them.
+as rendered. The dumps that contain graph/meta (the whole-dataset and union dumps, graph-meta.*) say so in an
+rdfs:comment and point to `dumps/SHA256SUMS`, which lists every dump's SHA-256 and is written after all of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def load_dataset_config(data_dir: Path) -> dict[str, Any]:
 
 
 def build_meta(cfg: dict[str, Any], graph_builds: list[GraphBuild], dumps: list[PlannedDump],
-               dataset_triples: int, union_triples: int) -> GraphBuild:
+               dataset_triples: int, union_triples: int, rendered: Mapping[str, Rendered] | None = None) -> GraphBuild:
     """Describe the dataset, each named graph (a VoID subset) and each dump (a DCAT distribution)."""
     gb = GraphBuild(GRAPH_META, "Dataset description (VoID, DCAT)", "Mô tả bộ dữ liệu (VoID, DCAT)",
                     "data/dataset.yaml and the build")
@@ -95,9 +95,8 @@ def build_meta(cfg: dict[str, Any], graph_builds: list[GraphBuild], dumps: list[
         gb.add(DATASET, DCTERMS.rights, node)
         gb.add_all(node, [(RDF.type, DCTERMS.RightsStatement), (RDFS.label, lit(rights["vi"].strip(), "vi")),
                           (RDFS.label, lit(rights["en"].strip(), "en"))])
-    digests = cfg.get("dump_digests") or {}
     for d in dumps:
-        _describe_dump(gb, d, digests.get(d.file))
+        _describe_dump(gb, d, (rendered or {}).get(d.file))
     gb.add(DATASET, VOID.dataDump, NamedNode(BASE + "dumps/" + dumps[0].file))
     gb.stats["union_triples"] = union_triples
     return gb

@@ -184,8 +184,7 @@ cfg = load_dataset_config(data)
 graphs = collect_graphs(data, Progress(False))
 check_no_duplicate_graphs(graphs)
 content = {g.graph: g.triples for g in graphs}
-cfg["dump_digests"] = render_graph_dumps(content)  # as run_build does
-meta = _meta_graph(cfg, graphs, plan_dumps([*content, GRAPH_META]), content)
+meta = _meta_graph(cfg, graphs, plan_dumps([*content, GRAPH_META]), content, render_graph_dumps(content))
 store = Store()
 store.bulk_extend(Quad(t.subject, t.predicate, t.object, g) for g, ts in {**content, meta.graph: meta.triples}.items()
                   for t in ts)
