@@ -53,9 +53,11 @@ build: $(OUT)/current/manifest.json
 serve: setup build
 	$(BIN)/vlkg serve --store $(OUT)
 
+# One pytest-xdist worker per core; each test file runs whole on one worker (its module fixtures, such as a
+# server, are started once). The two full builds start in the background first (tests/build_fixture.py).
 test: setup-test
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

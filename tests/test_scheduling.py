@@ -101,7 +101,7 @@ def test_light_queries_stay_fast_while_four_clients_loop_runaway_queries(serve_f
     def loop(i: int) -> None:
         n = 0
         while not stop.is_set():
-            status, headers, _ = get(sparql(base, f"# client {i} request {n}\n{RUNAWAY}", timeout="6"))
+            status, headers, _ = get(sparql(base, f"# client {i} request {n}\n{RUNAWAY}", timeout="4"))
             if not stop.is_set():
                 runaway[status] += 1
                 if status == 429 and "Retry-After" not in headers:
@@ -118,7 +118,7 @@ def test_light_queries_stay_fast_while_four_clients_loop_runaway_queries(serve_f
         live: list[int] = []
         nices: set[int] = set()
         processes = 0
-        end = time.monotonic() + 12
+        end = time.monotonic() + 7  # past the runaway queries' timeout: some end in 503, others in 429
         n = 0
         while time.monotonic() < end:
             start = time.monotonic()
