@@ -3,6 +3,8 @@
   built           a build directory made by `vlkg build` from data/ (registry, articles, SHACL, store, dumps)
   built_store     its store, opened read-only
   rebased         (directory, manifest) of the same build published under REBASED_IRI (`vlkg build --base-iri`)
+  unit_index      the build's unit index file (units.json.gz), for fixture builds that answer /search, /reconcile
+  registry        the unit registry as that index holds it (what the server and `vlkg reconcile` load)
   registry_build  the unit registry alone (`build_registry()`: both eras, warnings, stats), for the tests of the
                   ingest steps that do not need a whole build
 
@@ -114,6 +116,20 @@ def rebased(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The real build (data/), published under REBASED_IRI; returns (build directory, manifest)."""
     out = _wait(_shared_root(tmp_path_factory), "rebased")
     return out, json.loads((out / "current" / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def unit_index(built: Path) -> Path:
+    from vlkg.layout import UNIT_INDEX
+
+    return (built / "current" / UNIT_INDEX).resolve()
+
+
+@pytest.fixture(scope="session")
+def registry(built: Path):
+    from vlkg.units import Registry
+
+    return Registry.of_build(built)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,9 @@ Only the dump files are fewer, and named as the tests expect (all.nq.gz, ref-dvh
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import tempfile
+import shutil
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
@@ -152,20 +151,9 @@ def _dump(path: Path, fmt: RdfFormat, scope: str, graph: str | None, items: list
                     triples=len(items), bytes=size, sha256=digest)
 
 
-@functools.cache
-def _unit_index() -> bytes:
-    """The real registry's unit index (data/registry, ~4 s once per process), as `vlkg build` writes it."""
-    from vlkg.ingest.build import write_unit_index
-    from vlkg.ingest.registry import build_registry
-
-    path = Path(tempfile.mkdtemp()) / "units.json.gz"
-    write_unit_index(build_registry(Path(__file__).resolve().parent.parent / "data").registry, path)
-    return path.read_bytes()
-
-
-def make_build(root: Path, units: bool = False) -> Path:
-    """Write the fixture build under `root` and return it (the directory to pass as --store); with `units`, the
-    release also carries the real registry's unit index, so /search and /reconcile answer from it."""
+def make_build(root: Path, units: Path | None = None) -> Path:
+    """Write the fixture build under `root` and return it (the directory to pass as --store); with `units` (a
+    units.json.gz, normally the real build's: build_fixture.unit_index), /search and /reconcile answer from it."""
     release = root / "releases" / BUILD_ID
     (release / "dumps").mkdir(parents=True)
     (release / "queries").mkdir()
@@ -189,8 +177,8 @@ def make_build(root: Path, units: bool = False) -> Path:
     manifest |= {"build_id": BUILD_ID, "built_at": CREATED}  # fixed, so that tests can name them
     (release / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
-    if units:
-        (release / UNIT_INDEX).write_bytes(_unit_index())
+    if units is not None:
+        shutil.copyfile(units, release / UNIT_INDEX)
     (root / "current").symlink_to(Path("releases") / BUILD_ID)
     (root / "store").symlink_to(Path("current") / "store")
     (root / "dumps").symlink_to(Path("current") / "dumps")

@@ -62,12 +62,6 @@ FIGURES = {
 
 
 @pytest.fixture(scope="module")
-def registry(registry_build):
-    """The real unit registry (both eras), built once per session (build_fixture.registry_build)."""
-    return registry_build.registry
-
-
-@pytest.fixture(scope="module")
 def article(registry) -> GraphBuild:
     return build_article(SOURCE, FACTS, registry)
 

@@ -18,6 +18,7 @@ import http.client
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -111,9 +112,10 @@ def build_path(rule: str, values: Iterator[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(make_app: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """conftest's app over entity_fixture's small build: the test data plus dump files and a manifest."""
-    return make_app(store=str(make_build(tmp_path_factory.mktemp("fuzz-build"), units=True)), timeout=2.0,
+def app(make_app: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory, unit_index: Path) -> Any:
+    """conftest's app over entity_fixture's small build: the test data plus dump files, a manifest and the real
+    build's unit index."""
+    return make_app(store=str(make_build(tmp_path_factory.mktemp("fuzz-build"), units=unit_index)), timeout=2.0,
                     max_timeout=2.0)
 
 

@@ -64,8 +64,8 @@ class _Timeline:
 
 
 @pytest.fixture
-def timeline(registry_build) -> _Timeline:
-    return _Timeline(registry_build.registry)
+def timeline(registry) -> _Timeline:
+    return _Timeline(registry)
 
 
 def _snapshot(units) -> dict[str, tuple]:

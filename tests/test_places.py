@@ -26,11 +26,6 @@ _WORDS = {"xa": 1, "phuong": 1, "thi-tran": 2, "dac-khu": 2, "huyen": 1, "quan":
 
 
 @pytest.fixture(scope="module")
-def registry(registry_build) -> Registry:
-    return registry_build.registry
-
-
-@pytest.fixture(scope="module")
 def places(registry) -> Places:
     return Places(registry)
 

@@ -17,8 +17,6 @@ import pytest
 from conftest import shared_missing
 from entity_fixture import make_build
 
-from vlkg.ingest.build import write_unit_index
-from vlkg.layout import UNIT_INDEX
 from vlkg.namespaces import BASE
 from vlkg.server import create_app
 
@@ -28,11 +26,9 @@ RESEARCHER = "xã Vĩnh Hùng, huyện Vĩnh Lộc, Thanh Hóa"
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory, registry_build: Any) -> Path:
-    """The entity fixture build, with the real registry's unit index in its release."""
-    root = make_build(tmp_path_factory.mktemp("reconcile-build"))
-    write_unit_index(registry_build.registry, (root / "current").resolve() / UNIT_INDEX)
-    return root
+def build(tmp_path_factory: pytest.TempPathFactory, unit_index: Path) -> Path:
+    """The entity fixture build, with the real build's unit index in its release."""
+    return make_build(tmp_path_factory.mktemp("reconcile-build"), units=unit_index)
 
 
 @pytest.fixture(scope="module")

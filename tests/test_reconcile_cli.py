@@ -4,16 +4,13 @@ fallback to building the registry when there is no build."""
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from vlkg.cli import main
-from vlkg.layout import UNIT_INDEX
 from vlkg.namespaces import ID
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -21,16 +18,9 @@ ADDRESS = "xã Vĩnh Hùng, huyện Vĩnh Lộc, Thanh Hóa"
 
 
 @pytest.fixture(scope="module")
-def store(registry_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build directory holding only what `vlkg reconcile` reads: current/units.json.gz (and a manifest)."""
-    root = tmp_path_factory.mktemp("reconcile-build")
-    release = root / "releases" / "r1"
-    release.mkdir(parents=True)
-    with gzip.open(release / UNIT_INDEX, "wt", encoding="utf-8") as f:
-        json.dump(registry_build.registry.to_json(ID), f, ensure_ascii=False)
-    (release / "manifest.json").write_text("{}", encoding="utf-8")
-    (root / "current").symlink_to(release)
-    return root
+def store(built: Path) -> Path:
+    """The real build: `vlkg reconcile` reads its current/units.json.gz."""
+    return built
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from entity_fixture import make_build
 
-from vlkg.ingest.build import write_unit_index
-from vlkg.layout import UNIT_INDEX
 from vlkg.namespaces import BASE
 from vlkg.server import create_app
 from vlkg.text import fold
@@ -22,10 +20,9 @@ HIT_KEYS = {"iri", "code", "label", "level", "type", "valid_from", "valid_throug
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, registry_build: Any) -> Any:
-    """The entity fixture build with the real registry's unit index."""
-    root = make_build(tmp_path_factory.mktemp("search-build"))
-    write_unit_index(registry_build.registry, (root / "current").resolve() / UNIT_INDEX)
+def client(tmp_path_factory: pytest.TempPathFactory, unit_index: Path) -> Any:
+    """The entity fixture build with the real build's unit index."""
+    root = make_build(tmp_path_factory.mktemp("search-build"), units=unit_index)
     app = create_app({"store": str(root)})
     yield app.test_client()
     app.extensions["vlkg"].close()
@@ -128,8 +125,7 @@ def test_bare_store_has_no_search(make_app: Any) -> None:
     assert r.status_code == 404 and "units.json.gz" in r.get_json()["error"]["message"]
 
 
-def test_unit_index_loads_once(tmp_path: Path, registry_build: Any) -> None:
-    root = make_build(tmp_path / "b")
-    write_unit_index(registry_build.registry, (root / "current").resolve() / UNIT_INDEX)
+def test_unit_index_loads_once(tmp_path: Path, unit_index: Path) -> None:
+    root = make_build(tmp_path / "b", units=unit_index)
     backend = create_app({"store": str(root)}).extensions["vlkg"]
     assert backend.places is backend.places
