@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vlkg.layout import UNIT_INDEX, Layout
+from vlkg.namespaces import prefixes_for
 from vlkg.server import build_info
 from vlkg.server.cache import ResultCache
 from vlkg.server.executor import Executor, probe
@@ -113,6 +114,12 @@ class Backend:
             return cls(layout=layout, settings=settings, store_path=(release / "store").resolve(), release=release,
                        manifest=manifest)
         return cls(layout=layout, settings=settings, store_path=store.resolve())
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Our prefixes, kg: and id: under the served base IRI (a `vlkg build --base-iri` build): for CURIEs,
+        Turtle prefixes and the JSON-LD @context."""
+        return prefixes_for(self.settings["base_iri"])
 
     @property
     def dumps_dir(self) -> Path | None:

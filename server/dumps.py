@@ -188,7 +188,8 @@ def void() -> Response:
     meta = NamedNode(backend.settings["base_iri"] + GRAPH_META.value.removeprefix(BASE))  # --base-iri builds
     triples = describe.graph_quads(store, meta) or _minimal_void(backend)
     if fmt is not HTML:
-        response = Response(serialize_triples(triples, fmt), content_type=fmt.content_type_for(media_type))
+        response = Response(serialize_triples(triples, fmt, backend.prefixes),
+                            content_type=fmt.content_type_for(media_type))
     else:
         links = Links(backend.settings["base_iri"], request.script_root)
         response = Response(render_template("void.html", subjects=build_listing(store, triples, links)),

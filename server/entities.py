@@ -42,7 +42,8 @@ def vocabulary(path: str) -> Response:
 def jsonld_context() -> Response:
     """The JSON-LD @context of this dataset (our prefixes); entity pages inline the part they use."""
     backend = current_app.extensions["vlkg"]
-    response = Response(json.dumps(context(), ensure_ascii=False, indent=1), content_type="application/ld+json")
+    response = Response(json.dumps(context(backend.prefixes), ensure_ascii=False, indent=1),
+                        content_type="application/ld+json")
     return conditional(response, etag_for(backend.build_id, "context.jsonld"), vary=())
 
 
@@ -80,7 +81,7 @@ def _serve(rel: str) -> Response:
 
     links = Links(base, request.script_root)
     if fmt is not HTML:
-        response = Response(serialize_triples(describe.description(store, node), fmt),
+        response = Response(serialize_triples(describe.description(store, node), fmt, backend.prefixes),
                             content_type=fmt.content_type_for(media_type))
     else:
         page = build_page(store, node, links, backend.manifest, incoming_page, span)

@@ -11,7 +11,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
 from vlkg.namespaces import PREFIXES
 from vlkg.server import build_info, describe
-from vlkg.server.labels import GROUPS, OTHER_GROUP, curie, group_of, order_in_group, pick, short_name
+from vlkg.server.labels import GROUPS, OTHER_GROUP, group_of, order_in_group, pick, short_name
 from vlkg.server.timeline import Timeline, unit_timeline
 
 INCOMING_PAGE = 100  # incoming links per page
@@ -280,7 +280,7 @@ class _Viewer:
         return LiteralView(
             text=lit.value,
             lang=lit.language,
-            datatype=(curie(shown_dt) or shown_dt) if shown_dt else None,
+            datatype=short_name(shown_dt, self.links.base_iri) if shown_dt else None,
             datatype_href=self.links.href(shown_dt) if shown_dt else None,
             long=len(lit.value) > LONG_LITERAL,
         )
@@ -299,7 +299,8 @@ def _groups(facts: list[describe.Fact], view: _Viewer) -> list[Group]:
         by_predicate.setdefault(f.predicate.value, []).append(f)
     groups = []
     for key, title in [(k, t) for k, t, _ in GROUPS] + [OTHER_GROUP]:
-        preds = sorted((p for p in by_predicate if group_of(p) == key), key=order_in_group)
+        base = view.links.base_iri
+        preds = sorted((p for p in by_predicate if group_of(p, base) == key), key=lambda p: order_in_group(p, base))
         rows = [Row(view.resource(NamedNode(p)), [view.value(f) for f in sorted(facts_of, key=_value_key)])
                 for p in preds for facts_of in [by_predicate[p]]]
         if rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vlkg.namespaces import DEF, PREFIXES
+from vlkg.namespaces import BASE, DEF, PREFIXES
 
 P = PREFIXES
 
@@ -55,14 +55,19 @@ _ORDER_OF: dict[str, int] = {p: i for _, _, preds in GROUPS for i, p in enumerat
 _NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
-def group_of(predicate: str) -> str:
-    """The page group key of a predicate IRI."""
-    return _GROUP_OF.get(predicate, OTHER_GROUP[0])
+def _canonical(iri: str, base_iri: str) -> str:
+    """The IRI under the default base: our terms keep their group on a `vlkg build --base-iri` build."""
+    return BASE + iri[len(base_iri):] if base_iri != BASE and iri.startswith(base_iri) else iri
 
 
-def order_in_group(predicate: str) -> tuple[int, str]:
+def group_of(predicate: str, base_iri: str = BASE) -> str:
+    """The page group key of a predicate IRI (served under `base_iri`)."""
+    return _GROUP_OF.get(_canonical(predicate, base_iri), OTHER_GROUP[0])
+
+
+def order_in_group(predicate: str, base_iri: str = BASE) -> tuple[int, str]:
     """Sort key inside a group: the declared order, then the IRI."""
-    return (_ORDER_OF.get(predicate, len(_ORDER_OF)), predicate)
+    return (_ORDER_OF.get(_canonical(predicate, base_iri), len(_ORDER_OF)), predicate)
 
 
 def curie(iri: str) -> str | None:

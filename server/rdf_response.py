@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
@@ -18,8 +18,8 @@ def by_extension(extension: str) -> Format | None:
     return next((f for f in ENTITY_FORMATS if f.extension == extension), None)
 
 
-def _used_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
-    """The published prefixes that occur in these triples, except id: (our paths need escaped slashes)."""
+def _used_prefixes(triples: Iterable[Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes that occur in these triples, except id: (our paths need escaped slashes)."""
     iris: set[str] = set()
     for t in triples:
         for term in (t.subject, t.predicate, t.object):
@@ -28,28 +28,29 @@ def _used_prefixes(triples: Iterable[Triple]) -> dict[str, str]:
             elif hasattr(term, "datatype"):
                 iris.add(term.datatype.value)
     return {
-        prefix: ns for prefix, ns in PREFIXES.items()
+        prefix: ns for prefix, ns in prefixes.items()
         if prefix != "id" and any(i.startswith(ns) for i in iris)
     }
 
 
-def serialize_triples(triples: list[Triple], fmt: Format) -> bytes:
-    """Serialise triples, sorted so the same data always gives the same bytes."""
+def serialize_triples(triples: list[Triple], fmt: Format, prefixes: Mapping[str, str]) -> bytes:
+    """Serialise triples, sorted so the same data always gives the same bytes; `prefixes` are the served ones
+    (Backend.prefixes: kg: and id: under the build's base IRI)."""
     rdf = getattr(RdfFormat, fmt.engine)
     ordered = sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != _RDF_TYPE,
                                              str(t.predicate), str(t.object)))
     if rdf == RdfFormat.JSON_LD:
-        return compact_jsonld(ordered)
-    prefixes = _used_prefixes(ordered) if rdf in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
-    return serialize(ordered, format=rdf, prefixes=prefixes)
+        return compact_jsonld(ordered, prefixes)
+    used = _used_prefixes(ordered, prefixes) if rdf in (RdfFormat.TURTLE, RdfFormat.RDF_XML) else None
+    return serialize(ordered, format=rdf, prefixes=used)
 
 
-def context() -> dict[str, object]:
-    """The JSON-LD @context published at /context.jsonld: our prefixes, as prefix -> namespace."""
-    return {"@context": dict(sorted(PREFIXES.items()))}
+def context(prefixes: Mapping[str, str]) -> dict[str, object]:
+    """The JSON-LD @context published at /context.jsonld: the served prefixes, as prefix -> namespace."""
+    return {"@context": dict(sorted(prefixes.items()))}
 
 
-def compact_jsonld(triples: list[Triple]) -> bytes:
+def compact_jsonld(triples: list[Triple], prefixes: Mapping[str, str]) -> bytes:
     """JSON-LD compacted with the prefixes it uses (pyoxigraph writes expanded JSON-LD only; rdflib compacts).
 
     The @context is inline (the subset of /context.jsonld that the document uses), so a client needs no
@@ -59,7 +60,7 @@ def compact_jsonld(triples: list[Triple]) -> bytes:
 
     graph = rdflib.Graph()
     graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-    used = _used_prefixes(triples)
+    used = _used_prefixes(triples, prefixes)
     doc = json.loads(graph.serialize(format="json-ld", context=used, auto_compact=True))
     return json.dumps(_sorted(doc), ensure_ascii=False, indent=1, sort_keys=True).encode()
 

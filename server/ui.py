@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from vlkg.namespaces import BASE, prefixes_for
 from vlkg.server.catalogue import Example, examples_dir, load_examples
 
 bp = Blueprint("ui", __name__)
@@ -84,8 +83,7 @@ def _page_config(examples: list[Example]) -> dict[str, Any]:
 
 
 def _prefixes() -> dict[str, str]:
-    """Our prefixes, with kg: and id: under the served base IRI (a `vlkg build --base-iri` build)."""
-    return prefixes_for(current_app.config.get("VLKG", {}).get("base_iri") or BASE)
+    return current_app.extensions["vlkg"].prefixes
 
 
 @bp.get("/")

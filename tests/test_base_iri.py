@@ -6,6 +6,7 @@ One full build under NEW (the session fixture `rebased`, made in the background)
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import urllib.parse
 from pathlib import Path
@@ -139,6 +140,16 @@ def test_served_under_the_builds_base_iri(rebased: tuple[Path, dict], monkeypatc
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?v kg:denotedVersion ?x }"
         rows = client.get("/sparql?format=csv&query=" + urllib.parse.quote(count)).get_data(as_text=True)
         assert int(rows.splitlines()[1]) > 0
+        # the published JSON-LD context, and the documents that inline it, name kg: at the served base
+        context = client.get("/context.jsonld").get_json()["@context"]
+        assert (context["kg"], context["id"]) == (NEW + "def/", NEW + "id/")
+        doc = client.get("/id/au/15382/2019-12-01.jsonld").get_json()
+        assert doc["@context"]["kg"] == NEW + "def/" and "kg:level" in json.dumps(doc)
+        assert "@prefix kg: <" + NEW + "def/> ." in text
+        assert OLD not in client.get("/.well-known/void").get_data(as_text=True)
+        # the entity page groups our terms as it does under the default base: kg:level under hierarchy
+        hierarchy = html[html.index('<section class="facts" id="hierarchy">'):]
+        assert "kg:level" in hierarchy[:hierarchy.index("</section>")]
     finally:
         app.extensions["vlkg"].close()
 
