@@ -14,6 +14,7 @@ build is read from DIR/current/queries; a bare store falls back to the examples 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -42,7 +43,7 @@ class Example:
         return {"id": self.id, "title": self.title, "description": self.description, "query": self.query}
 
 
-def parse_example(name: str, text: str) -> Example:
+def parse_example(name: str, text: str, prefixes: Mapping[str, str] = PREFIXES) -> Example:
     """Split an `.rq` file into its header fields and the query body (header lines removed)."""
     values: dict[str, dict[str, str]] = {key: {} for key in FIELDS}
     lines = text.splitlines()
@@ -68,7 +69,7 @@ def parse_example(name: str, text: str) -> Example:
             break
     body = "\n".join(lines[body_start:]).strip("\n") + "\n"
     titles = values["title"] or {"": name}
-    return Example(id=name, query=with_prefixes(body), title=_by_lang(titles),
+    return Example(id=name, query=with_prefixes(body, prefixes), title=_by_lang(titles),
                    description=_by_lang(values["description"]))
 
 
@@ -80,20 +81,21 @@ def _by_lang(values: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def with_prefixes(query: str) -> str:
-    """Prepend PREFIX declarations for our prefixes that the query uses without declaring, in order of use
-    (the same reading of the text as the query processes': sparql_scan, linear; example files are trusted)."""
-    needed = needed_prefixes(scan(query), PREFIXES)
+def with_prefixes(query: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """Prepend PREFIX declarations for our prefixes (the served ones: kg: and id: under the build's base IRI) that
+    the query uses without declaring, in order of use (the same reading of the text as the query processes':
+    sparql_scan, linear; example files are trusted)."""
+    needed = needed_prefixes(scan(query), prefixes)
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in needed.items()) + query
 
 
-def load_examples(directory: Path | Traversable) -> list[Example]:
+def load_examples(directory: Path | Traversable, prefixes: Mapping[str, str] = PREFIXES) -> list[Example]:
     """Every `*.rq` file of a directory, in file-name order (authors number them to order them)."""
     if not directory.is_dir():
         return []
     files = sorted((f for f in directory.iterdir() if f.name.endswith(".rq") and f.is_file()),
                    key=lambda f: f.name)
-    return [parse_example(f.name[: -len(".rq")], f.read_text(encoding="utf-8")) for f in files]
+    return [parse_example(f.name[: -len(".rq")], f.read_text(encoding="utf-8"), prefixes) for f in files]
 
 
 def examples_dir(build_queries: Path | None) -> Path | Traversable:

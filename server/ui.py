@@ -40,7 +40,7 @@ LIMIT 20
 
 def _examples() -> list[Example]:
     backend = current_app.extensions["vlkg"]
-    return load_examples(examples_dir(backend.queries_dir))
+    return load_examples(examples_dir(backend.queries_dir), backend.prefixes)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ui_fixture import EXAMPLES, make_build
 
-from vlkg.namespaces import BASE, PREFIXES
+from vlkg.namespaces import BASE, PREFIXES, prefixes_for
 from vlkg.server.catalogue import examples_dir, load_examples, parse_example, with_prefixes
 from vlkg.server.vendor import VendorError, vendor
 
@@ -140,6 +140,9 @@ def test_with_prefixes_adds_only_missing_declarations() -> None:
                    + query)
     assert with_prefixes(out) == out
     assert with_prefixes("SELECT * { ?s unknown:p ?o }") == "SELECT * { ?s unknown:p ?o }"
+    # a build made for another base IRI declares kg: under it (ui.py passes the served prefixes)
+    rebased = with_prefixes("SELECT * { ?x a kg:District }", prefixes_for("https://data.example.org/vlkg/"))
+    assert rebased.startswith("PREFIX kg: <https://data.example.org/vlkg/def/>\n")
 
 
 def test_query_in_url_is_loaded_safely(client) -> None:
