@@ -16,7 +16,6 @@ from pyoxigraph import Literal, NamedNode
 from vlkg.ingest.facts import FactFile, Figure, Quote, UnitRef, load_facts
 from vlkg.ingest.model import BuildError, GraphBuild, date_lit, lit
 from vlkg.ingest.quotes import add_quote
-from vlkg.ingest.registry_names import UNIT_TYPES
 from vlkg.ingest.sources import Source, load_source
 from vlkg.ingest.vocabulary import Vocabulary, vocabulary
 from vlkg.namespaces import (
@@ -41,6 +40,7 @@ from vlkg.namespaces import (
     article_graph,
 )
 from vlkg.text import slug
+from vlkg.unit_types import UNIT_TYPES
 from vlkg.units import Registry, ResolutionError, UnitRecord
 
 COMPARATOR_IRIS = {"=": ODRL.eq, ">": ODRL.gt, ">=": ODRL.gteq, "<": ODRL.lt, "<=": ODRL.lteq,

@@ -45,11 +45,11 @@ from typing import TYPE_CHECKING
 
 from vlkg.ingest.registry_names import parse_full_name, type_by_word
 from vlkg.text import TONE_MARKS, fold_key
+from vlkg.unit_types import LEVELS
 
 if TYPE_CHECKING:  # the package is read by derive_history() only
     from vlkg.ingest.registry_source import SourceData
 
-LEVELS = ("province", "district", "commune")
 FIRST_FULL_RECORD = "2004-08-31"
 LAST_LEGACY_DAY = "2025-06-30"
 URBAN = {"thanh-pho-tw", "quan", "thi-xa", "thanh-pho", "phuong", "thi-tran"}

@@ -16,11 +16,11 @@ import yaml
 
 from vlkg.ingest.model import BuildError
 from vlkg.text import parse_vi_number
+from vlkg.unit_types import LEVELS
 
 KINDS = ("target", "result", "estimate")
 COMPARATORS = ("=", ">", ">=", "<", "<=", "range")
 CHANGES = ("increase", "decrease", "exceed")
-LEVELS = ("province", "district", "commune")
 
 
 @dataclass(frozen=True)

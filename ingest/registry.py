@@ -34,7 +34,6 @@ from vlkg.ingest.registry_docs import (
     REFORM_EVENT,
     describe_reform,
 )
-from vlkg.ingest.registry_names import LEVEL_CLASS, UNIT_TYPES, UnitType
 from vlkg.namespaces import (
     DCTERMS,
     GEO,
@@ -50,10 +49,11 @@ from vlkg.namespaces import (
     VL,
 )
 from vlkg.text import fold, slug
+from vlkg.unit_types import BY_SLUG, LEVEL_CLASS, UnitType
 from vlkg.units import Registry, UnitRecord
 
 LAST_LEGACY_DAY = "2025-06-30"
-TYPES = {t.slug: t for t in UNIT_TYPES}
+TYPES = BY_SLUG
 # Kinds of change (kg:unit-change-… in ontology/units.ttl) and the version.link classes that fit them.
 # (A commune that becomes a township stays at its level: no vl:ChangeOfHierarchyLevel for upgrades.)
 KIND_CLASSES = {"merger": VL.Combination, "split": VL.Separation, "transfer": VL.ChangeInHierarchy,

@@ -1,4 +1,4 @@
-"""Unit types of the Vietnamese register and how full names split into level word + short name."""
+"""How full names of the register split into level word + short name (the unit types: vlkg/unit_types.py)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from vlkg.text import fold_key
-
-LEVELS = ("province", "district", "commune")
-
-
-@dataclass(frozen=True)
-class UnitType:
-    """One kind of administrative unit: `kg:type-{slug}`, written `word` at the start of a full name."""
-
-    slug: str
-    word: str  # the level word as it opens a full name: "Xã", "Thành phố"
-    level: str  # province | district | commune
-    en: str  # English designation: "Commune", "City"
-    extra_class: str | None = None  # kg:Ward / kg:Township / kg:SpecialZone beside the level class
-
-
-UNIT_TYPES: tuple[UnitType, ...] = (
-    UnitType("tinh", "Tỉnh", "province", "Province"),
-    UnitType("thanh-pho-tw", "Thành phố", "province", "City"),
-    UnitType("huyen", "Huyện", "district", "District"),
-    UnitType("quan", "Quận", "district", "District"),
-    UnitType("thi-xa", "Thị xã", "district", "Town"),
-    UnitType("thanh-pho", "Thành phố", "district", "City"),
-    UnitType("xa", "Xã", "commune", "Commune"),
-    UnitType("phuong", "Phường", "commune", "Ward", "Ward"),
-    UnitType("thi-tran", "Thị trấn", "commune", "Township", "Township"),
-    UnitType("dac-khu", "Đặc khu", "commune", "Special Zone", "SpecialZone"),
-)
-
-LEVEL_CLASS = {"province": "Province", "district": "District", "commune": "Commune"}
+from vlkg.unit_types import LEVELS, UNIT_TYPES, UnitType
 
 
 @dataclass(frozen=True)

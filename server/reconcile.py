@@ -32,6 +32,7 @@ from vlkg.server import headers, search
 from vlkg.server.errors import Problem
 from vlkg.server.formats import HTML
 from vlkg.server.responses import CACHE_CONTROL, conditional, etag_for
+from vlkg.unit_types import type_label
 
 if TYPE_CHECKING:
     from vlkg.places import Match
@@ -341,7 +342,7 @@ def preview() -> Response:
     links = Links(backend.settings["base_iri"], request.script_root)
     html = render_template(
         "reconcile_preview.html", unit=record, href=links.href(record.iri.value),
-        type_label=search.UNIT_TYPES.get(record.unit_type, record.unit_type),
+        type_label=type_label(record.unit_type),
         within=[a.name for a in units.ancestors(record.iri)],
         successors=[(s.name, s.validity, links.href(s.iri.value)) for s in units.successors(record.iri)],
         predecessors=[(p.name, p.validity, links.href(p.iri.value)) for p in units.predecessors(record.iri)],

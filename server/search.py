@@ -22,6 +22,7 @@ from vlkg.server.errors import Problem
 from vlkg.server.formats import HTML, JSON
 from vlkg.server.responses import conditional, etag_for, negotiate
 from vlkg.text import nfc
+from vlkg.unit_types import type_label
 
 if TYPE_CHECKING:
     from vlkg.places import Match, Places
@@ -33,12 +34,6 @@ MAX_QUERY = 200  # characters; names with their parents are far shorter
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
-# kg:type-… slugs (UnitRecord.unit_type) -> the Vietnamese level word, for people.
-UNIT_TYPES = {
-    "tinh": "Tỉnh", "thanh-pho-tw": "Thành phố trực thuộc trung ương", "huyen": "Huyện", "quan": "Quận",
-    "thi-xa": "Thị xã", "thanh-pho": "Thành phố", "xa": "Xã", "phuong": "Phường", "thi-tran": "Thị trấn",
-    "dac-khu": "Đặc khu",
-}
 LEVELS = {"province": "cấp tỉnh · province", "district": "cấp huyện · district", "commune": "cấp xã · commune"}
 
 
@@ -136,7 +131,7 @@ def search() -> Response:
         links = Links(backend.settings["base_iri"], request.script_root)
         for h in hits:
             h["href"] = links.href(h["iri"])
-            h["type_label"] = UNIT_TYPES.get(h["type"], h["type"])
+            h["type_label"] = type_label(h["type"])
             h["level_label"] = LEVELS.get(h["level"], h["level"])
         response = Response(render_template("search.html", q=q, search_q=q, hits=hits, limit=limit, on=on),
                             content_type=HTML.content_type)

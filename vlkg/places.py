@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from vlkg.text import TONE_MARKS, fold, nfc
-from vlkg.units import LEVELS, Registry, UnitRecord
+from vlkg.unit_types import LEVELS, UNIT_TYPES
+from vlkg.units import Registry, UnitRecord
 
 REFORM = date(2025, 7, 1)  # districts exist only before this day
 LAST_PRE_REFORM = date(2025, 6, 30)
@@ -60,11 +61,8 @@ for _w, _lv, _ty in [
 _LEVEL_SPELLING = {"xa": "xã", "phuong": "phường", "thi tran": "thị trấn", "dac khu": "đặc khu", "huyen": "huyện",
                    "quan": "quận", "thi xa": "thị xã", "thanh pho": "thành phố", "tinh": "tỉnh"}
 # Leading level word of a registry name, by unit type (number of tokens to drop).
-_TYPE_WORDS = {"xa": 1, "phuong": 1, "thi-tran": 2, "dac-khu": 2, "huyen": 1, "quan": 1, "thi-xa": 2,
-               "thanh-pho": 2, "tinh": 1, "thanh-pho-tw": 2}
-_TYPE_LABEL = {"xa": "xã", "phuong": "phường", "thi-tran": "thị trấn", "dac-khu": "đặc khu", "huyen": "huyện",
-               "quan": "quận", "thi-xa": "thị xã", "thanh-pho": "thành phố", "tinh": "tỉnh",
-               "thanh-pho-tw": "thành phố"}
+_TYPE_WORDS = {t.slug: len(t.word.split()) for t in UNIT_TYPES}  # words the level word takes in a full name
+_TYPE_LABEL = {t.slug: t.word.lower() for t in UNIT_TYPES}
 _ALIASES = {("hcm",): ("ho", "chi", "minh"), ("tphcm",): ("tp", "ho", "chi", "minh"),
             ("hn",): ("ha", "noi"), ("tphn",): ("tp", "ha", "noi")}
 

@@ -20,8 +20,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode
 
 from vlkg.text import fold_key
-
-LEVELS = ("province", "district", "commune")
+from vlkg.unit_types import LEVELS
 
 # Abbreviated level words seen in news text, spelt out before comparing ("TP. Thanh Hóa").
 _ABBREVIATIONS = {"tp": "thanh pho", "tx": "thi xa", "tt": "thi tran"}
