@@ -297,9 +297,8 @@ def _groups(facts: list[describe.Fact], view: _Viewer) -> list[Group]:
     by_predicate: dict[str, list[describe.Fact]] = {}
     for f in facts:
         by_predicate.setdefault(f.predicate.value, []).append(f)
-    groups = []
+    groups, base = [], view.links.base_iri
     for key, title in [(k, t) for k, t, _ in GROUPS] + [OTHER_GROUP]:
-        base = view.links.base_iri
         preds = sorted((p for p in by_predicate if group_of(p, base) == key), key=lambda p: order_in_group(p, base))
         rows = [Row(view.resource(NamedNode(p)), [view.value(f) for f in sorted(facts_of, key=_value_key)])
                 for p in preds for facts_of in [by_predicate[p]]]
