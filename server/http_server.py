@@ -15,6 +15,7 @@ at most 65,534 bytes (414), at most 100 headers of 8,190 bytes (431), the reques
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 from typing import Any
@@ -81,7 +82,7 @@ def _granian(settings: dict[str, Any]) -> None:
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
 
-    Granian(
+    server = Granian(
         TARGET,
         factory=True,
         address=settings["host"],
@@ -98,7 +99,11 @@ def _granian(settings: dict[str, Any]) -> None:
         ),
         respawn_failed_workers=True,
         log_access=False,
-    ).serve()
+    )
+    # granian warns about any WSGI server with more than 2 x cores + 1 threads. Ours are many on purpose: most
+    # wait on a query process, not on the interpreter (the `threads` setting), so the warning only alarms people.
+    logging.getLogger("_granian").addFilter(lambda r: not r.getMessage().startswith("Configuration allows spawning"))
+    server.serve()
 
 
 def _gunicorn(settings: dict[str, Any]) -> None:

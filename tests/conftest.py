@@ -26,7 +26,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import pytest
 
@@ -105,12 +105,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store: Path, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `vlkg serve` on a free loopback port and wait until /sparql answers."""
+def start_server(store: Path, *args: str, env: dict[str, str] | None = None,
+                 log: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `vlkg serve` on a free loopback port and wait until /sparql answers; its output goes to `log`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # A file, not a pipe: a chatty server must never block on a full pipe. Closed with the test process.
-    log = tempfile.TemporaryFile()  # noqa: SIM115
+    log = log or tempfile.TemporaryFile()  # noqa: SIM115
     proc = subprocess.Popen(
         [str(VLKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,

@@ -167,6 +167,20 @@ def test_gunicorn_and_settings_reach_the_workers(serve_factory: Any, fixture_sto
 # --- the command line -------------------------------------------------------------------------------------
 
 
+def test_granian_starts_without_a_warning(fixture_store: Path, tmp_path: Path) -> None:
+    """The default 32 request threads are intended (most wait on a query process); granian warns about any WSGI
+    server with more than 2 x cores + 1 threads, and only that warning is filtered out (server/http_server.py)."""
+    from conftest import start_server, stop_server
+
+    with (tmp_path / "serve.log").open("w+b") as log:
+        proc, _url = start_server(fixture_store, log=log)
+        stop_server(proc)
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+    assert "Starting granian" in text and "Listening at" in text, text
+    assert "WARNING" not in text and "Python threads" not in text, text
+
+
 def test_serve_help_lists_every_setting() -> None:
     from vlkg.cli import main
 
