@@ -166,10 +166,7 @@ class Backend:
             if self._store is None:
                 from pyoxigraph import Store
 
-                from vlkg.server import describe
-
                 self._store = Store.read_only(str(self.store_path))
-                describe.register(self._store, self.settings["base_iri"])
             return self._store
 
     @property

@@ -13,31 +13,19 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from vlkg.namespaces import OA, PREFIXES, PROV, RDF, prefixes_for, sparql_prefixes
+from vlkg.namespaces import BASE, OA, PREFIXES, PROV, RDF
 from vlkg.server.labels import LABEL_PREDICATES
 
 Term = NamedNode | Literal
 
-_PREFIXES = sparql_prefixes()
-# A build made with `vlkg build --base-iri` spells kg: and id: under its own base: the backend registers
-# the base of each store it opens (keyed by the store object's id; one store per served build).
-_BASES: dict[int, dict[str, str]] = {}
-
-
-def register(store: Store, base: str) -> None:
-    """Use `base` for kg: and id: in the queries and terms of this module for `store`."""
-    _BASES[id(store)] = prefixes_for(base)
-
-
-def _prefixes(store: Store) -> dict[str, str]:
-    return _BASES.get(id(store), PREFIXES)
+# The prefixes whose namespaces do not depend on the build's base IRI. Our own terms (kg:, id:) are left out:
+# a `vlkg build --base-iri` build spells them under its base, so the functions take them as full IRIs.
+_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if not iri.startswith(BASE))
 
 
 def _select(store: Store, query: str) -> list[dict[str, Any]]:
     """Run a SELECT over the union of all graphs; each row maps variable name -> term (unbound absent)."""
-    prefixes = _BASES.get(id(store))
-    head = _PREFIXES if prefixes is None else "".join(f"PREFIX {p}: <{i}>\n" for p, i in prefixes.items())
-    solutions = store.query(head + query, use_default_graph_as_union=True)
+    solutions = store.query(_PREFIXES + query, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     rows = []
     for solution in solutions:
@@ -211,9 +199,9 @@ class Version:
     parent: NamedNode | None
 
 
-def code_of(store: Store, subject: NamedNode) -> NamedNode | None:
-    """The kg:DvhcCode node of a unit version, or the subject itself when it is a code."""
-    kg = _prefixes(store)["kg"]
+def code_of(store: Store, subject: NamedNode, kg: str) -> NamedNode | None:
+    """The kg:DvhcCode node of a unit version, or the subject itself when it is a code (`kg`: the served
+    namespace of our terms)."""
     if next(store.quads_for_pattern(subject, NamedNode(kg + "denotedVersion"), None, None), None) is not None:
         return subject
     if next(store.quads_for_pattern(subject, RDF.type,
@@ -225,12 +213,13 @@ def code_of(store: Store, subject: NamedNode) -> NamedNode | None:
     return None
 
 
-def versions(store: Store, code: NamedNode) -> list[Version]:
+def versions(store: Store, code: NamedNode, kg: str) -> list[Version]:
     """Every unit version that used a code (kg:denotedVersion or kg:code), oldest first."""
+    denoted, has_code = NamedNode(kg + "denotedVersion"), NamedNode(kg + "code")
     rows = _select(
         store,
         f"""SELECT DISTINCT ?v ?from ?through ?parent WHERE {{
-              {{ {code} kg:denotedVersion ?v }} UNION {{ ?v kg:code {code} }}
+              {{ {code} {denoted} ?v }} UNION {{ ?v {has_code} {code} }}
               OPTIONAL {{ ?v schema:validFrom ?from }} OPTIONAL {{ ?v schema:validThrough ?through }}
               OPTIONAL {{ ?v schema:isPartOf ?parent }}
             }}""",

@@ -9,7 +9,7 @@ from urllib.parse import quote as urlquote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
-from vlkg.namespaces import PREFIXES
+from vlkg.namespaces import PREFIXES, prefixes_for
 from vlkg.server import build_info, describe
 from vlkg.server.labels import GROUPS, OTHER_GROUP, group_of, order_in_group, pick, short_name
 from vlkg.server.timeline import Timeline, unit_timeline
@@ -164,8 +164,9 @@ def build_page(
     pages = max(1, math.ceil(total / INCOMING_PAGE))
     incoming_page = min(max(1, incoming_page), pages)
     inc = describe.incoming(store, node, counts, INCOMING_PAGE, (incoming_page - 1) * INCOMING_PAGE)
-    code = describe.code_of(store, node)
-    versions = describe.versions(store, code) if code is not None else []
+    kg = prefixes_for(links.base_iri)["kg"]
+    code = describe.code_of(store, node, kg)
+    versions = describe.versions(store, code, kg) if code is not None else []
     lineage = describe.lineage(store, node)
     is_graph = store.contains_named_graph(node)
 

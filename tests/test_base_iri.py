@@ -127,6 +127,9 @@ def test_served_under_the_builds_base_iri(rebased: tuple[Path, dict], monkeypatc
         html = page.get_data(as_text=True)
         assert f"{NEW}id/au/15382/2019-12-01" in html and "Minh Tân" in html
         assert OLD not in html
+        versions = html[html.index('id="versions"'):]  # the code's versions, found through <NEW def/code>
+        versions = versions[:versions.index("</section>")]
+        assert all(f'href="/id/au/15382/{day}"' in versions for day in ("2004-08-31", "2019-12-01", "2025-07-01"))
         turtle = client.get("/id/au/15382/2019-12-01.ttl")
         assert turtle.status_code == 200
         text = turtle.get_data(as_text=True)
