@@ -30,6 +30,11 @@ class Links:
     base_iri: str
     script_root: str = ""
 
+    @property
+    def kg(self) -> str:
+        """Our vocabulary's namespace (kg:) under the served base IRI."""
+        return prefixes_for(self.base_iri)["kg"]
+
     def href(self, iri: str) -> str | None:
         if iri.startswith(self.base_iri):
             return self.script_root + "/" + urlquote(iri[len(self.base_iri):], safe="/:@!$&'()*+,;=-._~%")
@@ -164,9 +169,8 @@ def build_page(
     pages = max(1, math.ceil(total / INCOMING_PAGE))
     incoming_page = min(max(1, incoming_page), pages)
     inc = describe.incoming(store, node, counts, INCOMING_PAGE, (incoming_page - 1) * INCOMING_PAGE)
-    kg = prefixes_for(links.base_iri)["kg"]
-    code = describe.code_of(store, node, kg)
-    versions = describe.versions(store, code, kg) if code is not None else []
+    code = describe.code_of(store, node, links.kg)
+    versions = describe.versions(store, code, links.kg) if code is not None else []
     lineage = describe.lineage(store, node)
     is_graph = store.contains_named_graph(node)
 

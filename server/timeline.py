@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from vlkg.namespaces import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, VL, prefixes_for
+from vlkg.namespaces import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, SKOS, VL
 from vlkg.server.labels import short_name
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class _Reader:
 
     def __init__(self, store: Store, links: Links) -> None:
         self.store, self.links = store, links
-        kg = prefixes_for(links.base_iri)["kg"]
+        kg = links.kg
         self.kg = {name: NamedNode(kg + name) for name in (
             "AdminUnitVersion", "code", "denotedVersion", "firstRecorded", "windowStart", "changeKind",
             "legalBasis", "legalClause", "clauseNumber", "partOfPredecessor", "InferredSuccession",
@@ -208,7 +208,7 @@ class _Reader:
 
 def is_unit_version(store: Store, node: NamedNode, links: Links) -> bool:
     """True when the node is a kg:AdminUnitVersion."""
-    version = NamedNode(prefixes_for(links.base_iri)["kg"] + "AdminUnitVersion")
+    version = NamedNode(links.kg + "AdminUnitVersion")
     return next(store.quads_for_pattern(node, RDF.type, version, None), None) is not None
 
 

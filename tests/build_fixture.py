@@ -75,7 +75,7 @@ def _wait(root: Path, name: str) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """In one process, test files that need a full build run after the others (a stable sort; files stay whole)."""
-    waiting = {item.path for item in items if any(n in getattr(item, "fixturenames", ()) for n in BUILDS)}
+    waiting = {item.path for item in items if any(_needs([item], name) for name in BUILDS)}
     items.sort(key=lambda item: item.path in waiting)
 
 
